@@ -1,0 +1,5 @@
+import sys
+
+from qtheory.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``qtheory`` command, one module each (see ``qtheory.cli``)."""

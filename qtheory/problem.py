@@ -1,0 +1,373 @@
+"""A toy quantized-training problem: data + grid(s) + network + loss (+ MCP penalty), and its problem file.
+
+All quantities of THEORY.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
+grid):
+
+* empirical risk   L_n(beta) = (1/n) sum_i l(beta, Z_i)
+* population risk  L(beta)   = sum_j w_j l(beta, z_j)   (exact, when the population is a finite support)
+* penalty          P(beta)   = sum_j P_lam(beta_j)      (MCP with parameters a, lam)
+* objective        F(beta)   = L_n(beta) + P(beta)
+* sparsity         ||beta||_0 = number of non-zero codes
+
+Problem files are TOML; see README.md for every key.  Unknown and missing keys are errors naming the key.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qtheory.data import Dataset, Population, load_csv, load_sklearn, teacher_population
+from qtheory.grid import Grid, as_grid
+from qtheory.losses import Loss
+from qtheory.models import Network
+from qtheory.validation import check_choice, check_positive_int, check_positive_real
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+OBJECTIVES = ("empirical", "penalized", "population")
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """MCP penalty P(beta) = sum_j P_lam(beta_j) with a > 0, lam > 0 (formula in ``qtheory.theory``)."""
+
+    a: float
+    lam: float
+
+    def __post_init__(self) -> None:
+        check_positive_real(self.a, "penalty.a")
+        check_positive_real(self.lam, "penalty.lam")
+
+    def elementwise(self, values: np.ndarray) -> np.ndarray:
+        """P_lam(t) for every entry t of ``values``."""
+        from qtheory.theory import mcp_penalty
+
+        return np.asarray(mcp_penalty(np.asarray(values, dtype=np.float64), self.a, self.lam), dtype=np.float64)
+
+
+@dataclass
+class Problem:
+    """A quantized training problem over Q^p; codes are authoritative, values derived."""
+
+    network: Network
+    layer_grids: list[Grid]
+    loss: Loss
+    train: Dataset
+    population: Population | None = None
+    test: Dataset | None = None
+    penalty: Penalty | None = None
+    name: str = "problem"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.layer_grids) != len(self.network.layout):
+            raise ValueError(
+                f"layer_grids must give one grid per layer ({len(self.network.layout)}), got {len(self.layer_grids)}"
+            )
+        if self.train.d != self.network.n_inputs:
+            raise ValueError(
+                f"model.layers[0] == {self.network.n_inputs} but the data have {self.train.d} features"
+            )
+        self.train = Dataset(self.train.X, self.loss.check_targets(self.train.y, self.network.n_outputs, "train y"))
+        if self.population is not None:
+            pop = self.population
+            if pop.X.shape[1] != self.network.n_inputs:
+                raise ValueError(f"the population has {pop.X.shape[1]} features, the model expects {self.network.n_inputs}")
+            y = self.loss.check_targets(pop.y, self.network.n_outputs, "population y")
+            self.population = Population(pop.X, y, pop.weights)
+        if self.test is not None:
+            self.test = Dataset(self.test.X, self.loss.check_targets(self.test.y, self.network.n_outputs, "test y"))
+        layer = self.network.layer_of_param()
+        self.param_grids: list[Grid] = [self.layer_grids[i] for i in layer]
+        self._value_tables = [g.levels for g in self.param_grids]
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def p(self) -> int:
+        return self.network.n_params
+
+    @property
+    def n(self) -> int:
+        return self.train.n
+
+    @property
+    def radices(self) -> np.ndarray:
+        """|Q_j| for every parameter j (the enumeration's mixed radix)."""
+        return np.array([g.size for g in self.param_grids], dtype=np.int64)
+
+    @property
+    def Qsize(self) -> int:
+        """|Q| used by the bounds: the largest per-parameter grid (exact when all layers share one grid)."""
+        return int(self.radices.max())
+
+    @property
+    def n_codes(self) -> int:
+        """|Q_1| x ... x |Q_p|, the number of code vectors (a Python int: it can be huge)."""
+        total = 1
+        for r in self.radices.tolist():
+            total *= int(r)
+        return total
+
+    # ------------------------------------------------------------------ codes and values
+    def check_codes(self, codes: Any, name: str = "codes") -> np.ndarray:
+        """Validate a code vector (length p, each code on its parameter's grid); return it as int64."""
+        arr = np.asarray(codes)
+        if arr.ndim != 1 or arr.shape[0] != self.p:
+            raise ValueError(f"{name} must list p = {self.p} integer codes, got shape {arr.shape}")
+        for j, g in enumerate(self.param_grids):
+            g.index_of(arr[j : j + 1], f"{name}[{j}]")
+        return arr.astype(np.int64)
+
+    def values(self, codes: Any) -> np.ndarray:
+        """beta for a code vector (p,) or a batch of code vectors (m, p)."""
+        arr = np.asarray(codes)
+        if arr.ndim == 1:
+            arr = self.check_codes(arr)
+            return np.array([g.values(c) for g, c in zip(self.param_grids, arr)], dtype=np.float64)
+        return np.stack([g.values(arr[:, j]) for j, g in enumerate(self.param_grids)], axis=1)
+
+    def values_from_indices(self, index: np.ndarray) -> np.ndarray:
+        """beta for level indices (..., p) (0..|Q_j|-1 per parameter)."""
+        index = np.asarray(index)
+        return np.stack([self._value_tables[j][index[..., j]] for j in range(self.p)], axis=-1)
+
+    def codes_from_indices(self, index: np.ndarray) -> np.ndarray:
+        index = np.asarray(index)
+        return np.stack([self.param_grids[j].codes[index[..., j]] for j in range(self.p)], axis=-1)
+
+    def indices_from_codes(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes)
+        return np.stack([self.param_grids[j].index_of(codes[..., j]) for j in range(self.p)], axis=-1)
+
+    # ------------------------------------------------------------------ quantities
+    def _risk_batch(self, codes: np.ndarray, data: Dataset, weights: np.ndarray | None) -> np.ndarray:
+        betas = self.values(np.atleast_2d(codes))
+        return self.loss.risk(self.network.forward_batch(betas, data.X), data.y, weights)
+
+    def empirical_risk(self, codes: Any) -> float | np.ndarray:
+        """L_n at one code vector (float) or a batch (m, p) (array)."""
+        arr = np.asarray(codes)
+        out = self._risk_batch(arr, self.train, None)
+        return float(out[0]) if arr.ndim == 1 else out
+
+    def population_risk(self, codes: Any) -> float | np.ndarray:
+        """L (exact) at one code vector or a batch; requires a finite population."""
+        if self.population is None:
+            raise ValueError(f"problem {self.name!r} has no finite population, so L is not available exactly")
+        arr = np.asarray(codes)
+        out = self._risk_batch(arr, self.population, self.population.weights)
+        return float(out[0]) if arr.ndim == 1 else out
+
+    def test_risk(self, codes: Any) -> float:
+        if self.test is None:
+            raise ValueError(f"problem {self.name!r} has no test split")
+        return float(self._risk_batch(np.asarray(codes), self.test, None)[0])
+
+    def penalty_value(self, codes: Any) -> float | np.ndarray:
+        """P(beta) = sum_j P_lam(beta_j); requires a penalty."""
+        if self.penalty is None:
+            raise ValueError(f"problem {self.name!r} has no [penalty] (a, lam), so F is not defined")
+        arr = np.asarray(codes)
+        vals = self.values(arr)
+        out = self.penalty.elementwise(vals).sum(axis=-1)
+        return float(out) if arr.ndim == 1 else out
+
+    def objective(self, codes: Any, which: str = "empirical") -> float | np.ndarray:
+        """``empirical`` L_n, ``penalized`` F = L_n + P, or ``population`` L."""
+        check_choice(which, "objective", OBJECTIVES)
+        if which == "empirical":
+            return self.empirical_risk(codes)
+        if which == "population":
+            return self.population_risk(codes)
+        return self.empirical_risk(codes) + self.penalty_value(codes)
+
+    def nonzeros(self, codes: Any) -> int | np.ndarray:
+        """||beta||_0, counted on integer codes (exact)."""
+        arr = np.asarray(codes)
+        return (arr != 0).sum(axis=-1)
+
+    def penalty_tables(self) -> list[np.ndarray]:
+        """P_lam(level) for every level of every parameter's grid (enumeration lookup tables)."""
+        if self.penalty is None:
+            raise ValueError(f"problem {self.name!r} has no [penalty]")
+        return [self.penalty.elementwise(g.levels) for g in self.param_grids]
+
+    def describe(self) -> str:
+        grids = {g.describe() for g in self.layer_grids}
+        pen = f", MCP a={self.penalty.a:g} lam={self.penalty.lam:g}" if self.penalty else ""
+        pop = f", population N={self.population.N}" if self.population is not None else ""
+        return (
+            f"{self.name}: {self.network.describe()}, {'; '.join(sorted(grids))}, {self.loss.kind} loss B={self.loss.B:g}, "
+            f"n={self.n}{pop}{pen}"
+        )
+
+
+# ====================================================================== problem files
+_TOP_KEYS = {"name", "description", "grid", "model", "loss", "data", "penalty"}
+_MODEL_KEYS = {"kind", "layers", "activation", "bias", "layer_grids"}
+_LOSS_KEYS = {"kind", "B"}
+_PENALTY_KEYS = {"a", "lam"}
+_DATA_KEYS = {
+    "teacher": {"kind", "n", "seed", "N", "noise", "density", "teacher_seed", "teacher_codes"},
+    "sklearn": {"kind", "n", "seed", "dataset", "test_fraction", "classes", "pca", "as_population"},
+    "csv": {"kind", "n", "seed", "path"},
+}
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read a TOML problem file (paths inside it are relative to the file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"problem file not found: {str(path)!r}")
+    try:
+        cfg = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    return problem_from_config(cfg, base_dir=path.parent, default_name=path.stem)
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    if not isinstance(table, dict):
+        raise ValueError(f"[{where}] must be a table")
+    for key in table:
+        if key not in allowed:
+            raise ValueError(f"unknown key {where}.{key}; accepted keys: {', '.join(sorted(allowed))}")
+
+
+def _require(table: dict, key: str, where: str) -> Any:
+    if key not in table:
+        raise ValueError(f"missing required key {where}.{key}")
+    return table[key]
+
+
+def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str = "problem") -> Problem:
+    """Build a :class:`Problem` from a parsed problem file (a dict)."""
+    base_dir = Path(base_dir)
+    _check_keys(cfg, _TOP_KEYS, "problem")
+    for key in ("grid", "model", "loss", "data"):
+        _require(cfg, key, "problem")
+    model_cfg, loss_cfg, data_cfg = cfg["model"], cfg["loss"], cfg["data"]
+    _check_keys(model_cfg, _MODEL_KEYS, "model")
+    _check_keys(loss_cfg, _LOSS_KEYS, "loss")
+
+    loss_kind = _require(loss_cfg, "kind", "loss")
+    check_choice(loss_kind, "loss.kind", ("squared", "logistic", "hinge", "zero_one"))
+    if loss_kind == "zero_one":
+        loss = Loss("zero_one", float(loss_cfg.get("B", 1.0)))
+    else:
+        loss = Loss(loss_kind, _require(loss_cfg, "B", "loss"))
+
+    penalty = None
+    if "penalty" in cfg:
+        _check_keys(cfg["penalty"], _PENALTY_KEYS, "penalty")
+        penalty = Penalty(_require(cfg["penalty"], "a", "penalty"), _require(cfg["penalty"], "lam", "penalty"))
+
+    # ---- data (before the network: a linear model's input width can come from the data)
+    data_kind = _require(data_cfg, "kind", "data")
+    check_choice(data_kind, "data.kind", tuple(_DATA_KEYS))
+    _check_keys(data_cfg, _DATA_KEYS[data_kind], "data")
+    seed = data_cfg.get("seed", 0)
+    check_positive_int(seed, "data.seed", min_val=0)
+    info: dict[str, Any] = {"data_kind": data_kind}
+
+    kind = _require(model_cfg, "kind", "model")
+    check_choice(kind, "model.kind", ("linear", "mlp"))
+    layers = model_cfg.get("layers")
+    if layers is None and kind == "mlp":
+        raise ValueError("missing required key model.layers (mlp: [inputs, hidden..., outputs])")
+    if layers is not None and (not isinstance(layers, list) or not layers):
+        raise ValueError(f"model.layers must be a list of positive integers, got {layers!r}")
+
+    population = test = None
+    if data_kind == "teacher":
+        if layers is None:
+            raise ValueError("missing required key model.layers (a teacher population needs the input width)")
+        network = _network(kind, layers, model_cfg)
+        grids = _layer_grids(cfg["grid"], model_cfg, network)
+        problem_grids = [grids[i] for i in network.layer_of_param()]
+        teacher_seed = data_cfg.get("teacher_seed", seed)
+        population, teacher_codes = teacher_population(
+            network,
+            problem_grids,
+            N=data_cfg.get("N", 200),
+            loss_kind=loss.kind,
+            noise=data_cfg.get("noise", 0.1),
+            seed=teacher_seed,
+            density=data_cfg.get("density", 1.0),
+            teacher_codes=data_cfg.get("teacher_codes"),
+        )
+        info["teacher_codes"] = teacher_codes.tolist()
+        train = population.sample(_require(data_cfg, "n", "data"), np.random.default_rng([seed, 1]))
+    else:
+        if data_kind == "sklearn":
+            split = load_sklearn(
+                _require(data_cfg, "dataset", "data"),
+                seed=seed,
+                test_fraction=data_cfg.get("test_fraction", 0.25),
+                classes=data_cfg.get("classes"),
+                pca=data_cfg.get("pca"),
+            )
+            if data_cfg.get("as_population", False):
+                X = np.concatenate([split.train.X, split.test.X])
+                y = np.concatenate([split.train.y, split.test.y])
+                population = Population.uniform(X, y)
+                train = population.sample(_require(data_cfg, "n", "data"), np.random.default_rng([seed, 1]))
+            else:
+                train, test = split.train, split.test
+                if "n" in data_cfg:
+                    n = check_positive_int(data_cfg["n"], "data.n")
+                    if n > train.n:
+                        raise ValueError(f"data.n == {n}, must be in [1, {train.n}] (the training split's size)")
+                    train = Dataset(train.X[:n], train.y[:n])
+        else:
+            whole = load_csv(base_dir / str(_require(data_cfg, "path", "data")))
+            if "n" in data_cfg:
+                population = Population.uniform(whole.X, whole.y)
+                train = population.sample(data_cfg["n"], np.random.default_rng([seed, 1]))
+            else:
+                train = whole
+        if layers is None:
+            n_out = 1
+            if loss.is_classification and not np.all(np.isin(train.y, (-1, 1))):
+                n_out = int(np.max(train.y)) + 1
+            layers = [train.d, n_out]
+        network = _network(kind, layers, model_cfg)
+        grids = _layer_grids(cfg["grid"], model_cfg, network)
+    return Problem(
+        network=network,
+        layer_grids=grids,
+        loss=loss,
+        train=train,
+        population=population,
+        test=test,
+        penalty=penalty,
+        name=str(cfg.get("name", default_name)),
+        info=info,
+    )
+
+
+def _network(kind: str, layers: list, model_cfg: dict) -> Network:
+    for i, w in enumerate(layers):
+        check_positive_int(w, f"model.layers[{i}]")
+    bias = model_cfg.get("bias", False)
+    if not isinstance(bias, bool):
+        raise ValueError(f"model.bias must be true or false, got {bias!r}")
+    return Network(kind, tuple(int(w) for w in layers), model_cfg.get("activation", "tanh"), bias)
+
+
+def _layer_grids(grid_cfg: dict, model_cfg: dict, network: Network) -> list[Grid]:
+    default = as_grid(grid_cfg)
+    per_layer = model_cfg.get("layer_grids")
+    if per_layer is None:
+        return [default] * len(network.layout)
+    if not isinstance(per_layer, list) or len(per_layer) != len(network.layout):
+        raise ValueError(f"model.layer_grids must list one grid table per layer ({len(network.layout)})")
+    return [as_grid(g) for g in per_layer]

@@ -1,0 +1,42 @@
+"""The single source of every formula of THEORY.md (sympy), with vectorized numeric forms.
+
+Numeric helpers (stable names and signatures):
+
+- :func:`mcp_penalty` ``(t, a, lam)`` -- the MCP penalty P_lam(t), elementwise;
+- :func:`deviation_radius` ``(k, *, B, n, p, Qsize, delta)`` -- D(k);
+- :func:`dense_radius` ``(*, B, n, p, Qsize, delta)`` -- D_dense;
+- :func:`kl_inverse` ``(q, c)`` -- kl^{-1}(q, c).
+
+Results, one object each (see :class:`Result`): ``L1, A0, A, L2, B, C, V1, V2, V3``, also in ``RESULTS``.
+Importing this package imports sympy, numpy and scipy only.
+"""
+
+from qtheory.theory.bounds import A, A0, B, L1
+from qtheory.theory.kl import kl_divergence, kl_inverse, klinv
+from qtheory.theory.local import C, L2
+from qtheory.theory.quantities import (
+    A_CONST,
+    C0_CONST,
+    C_Q,
+    DENSE_RADIUS,
+    DEVIATION_RADIUS,
+    GRID_RANGE,
+    PI_MIN,
+    dense_radius,
+    deviation_radius,
+    mcp,
+    mcp_penalty,
+    radius,
+)
+from qtheory.theory.result import Result
+from qtheory.theory.symbols import SYMBOLS, latex
+from qtheory.theory.variants import V1, V2, V3, selection_delta
+
+#: every result by its label
+RESULTS: dict[str, Result] = {r.name: r for r in (L1, A0, A, L2, B, C, V1, V2, V3)}
+
+__all__ = [
+    "A", "A0", "A_CONST", "B", "C", "C0_CONST", "C_Q", "DENSE_RADIUS", "DEVIATION_RADIUS", "GRID_RANGE",
+    "L1", "L2", "PI_MIN", "RESULTS", "Result", "SYMBOLS", "V1", "V2", "V3", "dense_radius", "deviation_radius",
+    "kl_divergence", "kl_inverse", "klinv", "latex", "mcp", "mcp_penalty", "radius", "selection_delta",
+]
