@@ -185,9 +185,9 @@ class Grid:
         """Integer code of each level index."""
         return self.codes[np.asarray(index)]
 
-    def values(self, codes: np.ndarray | int) -> np.ndarray:
+    def values(self, codes: np.ndarray | int, name: str = "codes") -> np.ndarray:
         """beta = the level of each code (m d for the uniform grid)."""
-        return self.levels[self.index_of(codes)]
+        return self.levels[self.index_of(codes, name)]
 
     def codes_of_values(self, values: np.ndarray | float, *, atol: float = 1e-12) -> np.ndarray:
         """Exact inverse of :meth:`values`: each value must lie on the grid (within ``atol``)."""
@@ -195,7 +195,7 @@ class Grid:
         idx = self._nearest_index(v)
         off = np.abs(self.levels[idx] - v)
         if np.any(off > atol):
-            worst = v.ravel()[int(np.argmax(off.ravel()))]
+            worst = float(v.ravel()[int(np.argmax(off.ravel()))])
             raise ValueError(f"values contains {worst!r}, which is not a level of {self.describe()}")
         return self.codes[idx]
 

@@ -6,8 +6,9 @@ prediction sign f), or class indices 0..C-1 for C-class classification (one outp
 * ``squared``: min(sum_k (f_k - t_k)^2, B) with t = y (regression), or t = one-hot(y) for class indices.
 * ``logistic``: min(log(1 + exp(-y f)), B) (binary); min(logsumexp(f) - f_y, B) (multi-class).
 * ``hinge``: min(max(0, 1 - y f), B) (binary); min(max(0, 1 + max_{k != y} f_k - f_y), B) (multi-class).
-* ``zero_one``: 1[y f <= 0] (binary: f = 0 counts as an error); 1[f_y <= max_{k != y} f_k] (multi-class:
-  ties count as errors). B = 1.
+* ``zero_one``: 1[y f <= tau] (binary: f = 0 counts as an error); 1[f_y <= max_{k != y} f_k + tau]
+  (multi-class: ties count as errors). B = 1.  The tie tolerance tau = 1e-12 makes exact ties (e.g. two
+  hidden units cancelling) errors whatever the floating-point summation order of f.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from qtheory.validation import check_choice, check_positive_real
 
 LOSS_KINDS = ("squared", "logistic", "hinge", "zero_one")
+TIE_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Loss:
             elif self.kind == "hinge":
                 raw = np.maximum(0.0, 1.0 - y * f)
             else:
-                return (y * f <= 0).astype(np.float64)
+                return (y * f <= TIE_TOLERANCE).astype(np.float64)
             return np.minimum(raw, self.B)
         cls = y.astype(np.int64)
         if self.kind == "squared":
@@ -83,7 +85,7 @@ class Loss:
         best_other = np.max(others, axis=-1)
         if self.kind == "hinge":
             return np.minimum(np.maximum(0.0, 1.0 + best_other - f_true), self.B)
-        return (f_true <= best_other).astype(np.float64)
+        return (f_true <= best_other + TIE_TOLERANCE).astype(np.float64)
 
     def risk(self, outputs: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Weighted risk sum_i w_i l(beta, z_i) (mean when ``weights`` is None): shape (...)."""

@@ -132,7 +132,9 @@ class Problem:
         if arr.ndim == 1:
             arr = self.check_codes(arr)
             return np.array([g.values(c) for g, c in zip(self.param_grids, arr)], dtype=np.float64)
-        return np.stack([g.values(arr[:, j]) for j, g in enumerate(self.param_grids)], axis=1)
+        if arr.ndim != 2 or arr.shape[1] != self.p:
+            raise ValueError(f"codes must list p = {self.p} integer codes per row, got shape {arr.shape}")
+        return np.stack([g.values(arr[:, j], f"codes[:, {j}]") for j, g in enumerate(self.param_grids)], axis=1)
 
     def values_from_indices(self, index: np.ndarray) -> np.ndarray:
         """beta for level indices (..., p) (0..|Q_j|-1 per parameter)."""
@@ -149,7 +151,7 @@ class Problem:
 
     # ------------------------------------------------------------------ quantities
     def _risk_batch(self, codes: np.ndarray, data: Dataset, weights: np.ndarray | None) -> np.ndarray:
-        betas = self.values(np.atleast_2d(codes))
+        betas = self.values(codes)[None, :] if np.ndim(codes) == 1 else self.values(codes)
         return self.loss.risk(self.network.forward_batch(betas, data.X), data.y, weights)
 
     def empirical_risk(self, codes: Any) -> float | np.ndarray:

@@ -34,8 +34,11 @@ def as_checked(value: Any, name: str, domain: Domain | None = None) -> np.ndarra
         raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from exc
     bad = ~_inside(arr, domain)
     if np.any(bad):
-        x = arr[bad].flat[0] if arr.ndim else float(arr)
-        shown = int(x) if np.isfinite(x) and float(x).is_integer() else float(x)
+        if isinstance(value, numbers.Number):
+            shown = value.item() if isinstance(value, np.generic) else value
+        else:
+            x = float(arr[bad].flat[0])
+            shown = int(x) if np.isfinite(x) and x.is_integer() else x
         raise ValueError(f"{name} == {shown!r}, must be {domain.describe()}")
     return arr
 

@@ -1,0 +1,59 @@
+"""V1 (Occam-kl certificate): Maurer's bound, the union of L1, and the properties of kl^{-1}."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from scipy import special, stats
+
+from proofs_check.core import Step, certificate, cited, identity, numeric_grid, sign
+from qtheory.theory import V1
+from qtheory.theory.kl import kl_expr, klinv
+from qtheory.theory.symbols import M, Ln, Qsize, delta, k, n, p
+from qtheory.theory.variants import V1_COMPLEXITY
+
+RESULT = "V1"
+q, r = sp.symbols("q r", positive=True)
+hh, vv = sp.symbols("h v", positive=True)
+cc = sp.Symbol("c", positive=True)
+E = sp.Symbol("E", positive=True)  # E exp(n kl(L_n || L))
+INTERIOR = {r: 1 / (1 + vv), q: 1 / (1 + vv) - hh}  # 0 < r < 1, q = r - h <= r
+
+
+def _maurer_bernoulli() -> tuple[bool, str]:
+    """E exp(n kl(L_n || mu)) <= 2 sqrt(n) for Bernoulli(mu), exact sums in log space."""
+    worst = 0.0
+    for nn in list(range(8, 41)) + [60, 100, 200, 500, 1000]:
+        j = np.arange(nn + 1)
+        qhat = j / nn
+        for mu in np.concatenate([np.linspace(0.001, 0.999, 61), [1e-6, 1 - 1e-6]]):
+            kl = special.rel_entr(qhat, mu) + special.rel_entr(1 - qhat, 1 - mu)
+            log_e = special.logsumexp(stats.binom.logpmf(j, nn, mu) + nn * kl)
+            worst = max(worst, float(np.exp(log_e - np.log(2 * np.sqrt(nn)))))
+    return worst <= 1 + 1e-12, f"largest E exp(n kl) / (2 sqrt n) = {worst:.4f}"
+
+
+STEPS: list[Step] = [
+    cited(RESULT, "Maurer: E exp(n kl(L_n || L)) <= 2 sqrt(n) for [0,1] losses, n >= 8",
+          "Maurer (2004), A note on the PAC Bayesian theorem, Theorem 1"),
+    numeric_grid(RESULT, "Maurer on Bernoulli losses (the extreme case)", "8 <= n <= 1000, 63 means",
+                 _maurer_bernoulli),
+    certificate(RESULT, "Markov: P(exp(n kl) >= 2 sqrt(n)/delta') <= E delta'/(2 sqrt n) <= delta'",
+                delta - E * delta / (2 * sp.sqrt(n)), delta * hh / (2 * sp.sqrt(n)), {E: 2 * sp.sqrt(n) - hh}),
+    identity(RESULT, "union: ln(2 sqrt(n)/delta'_k)/n with delta'_k = delta'/((p+1)(p|Q|)^k M) is the complexity",
+             sp.log(2 * sp.sqrt(n) / (delta / ((p + 1) * (p * Qsize) ** k * M))) / n, V1_COMPLEXITY),
+    identity(RESULT, "d kl(q||r)/dr = (r - q)/(r(1 - r))", sp.diff(kl_expr(q, r), r), (r - q) / (r * (1 - r))),
+    sign(RESULT, "kl(q||.) nondecreasing on [q, 1): kl^{-1} is the root found by bisection",
+         (r - q) / (r * (1 - r)), INTERIOR),
+    identity(RESULT, "kl(q||q) = 0 (so kl^{-1}(q, c) >= q)", kl_expr(q, q), 0),
+    identity(RESULT, "q = 0: kl(0||r) = -ln(1-r), root 1 - exp(-c)", (-sp.log(1 - r)).subs(r, 1 - sp.exp(-cc)), cc),
+    identity(RESULT, "Pinsker via g = kl - 2(r-q)^2: g(q) = 0", (kl_expr(q, r) - 2 * (r - q) ** 2).subs(r, q), 0),
+    identity(RESULT, "Pinsker: g'(r) = (r - q)(1 - 2r)^2/(r(1 - r))", sp.diff(kl_expr(q, r) - 2 * (r - q) ** 2, r),
+             (r - q) * (1 - 2 * r) ** 2 / (r * (1 - r))),
+    sign(RESULT, "Pinsker: g' >= 0 on [q, 1), so kl^{-1}(q, c) <= q + sqrt(c/2)",
+         (r - q) * (1 - 2 * r) ** 2 / (r * (1 - r)), INTERIOR),
+    identity(RESULT, "toolkit's V1 complexity is THEORY's (M = 1)", V1_COMPLEXITY.subs(M, 1),
+             (k * sp.log(p * Qsize) + sp.log(2 * (p + 1) * sp.sqrt(n) / delta)) / n),
+    identity(RESULT, "toolkit's V1 value is kl^{-1}(L_n, THEORY's complexity)", V1.value,
+             klinv(Ln, (k * sp.log(p * Qsize) + sp.log(2 * (p + 1) * sp.sqrt(n) / delta) + sp.log(M)) / n)),
+]

@@ -1,0 +1,111 @@
+"""Warm starts for Q-CD from continuous training of the same network (torch, CPU).
+
+* :func:`train_float_rounded` trains the float weights of the problem's network on the training sample and
+  rounds each weight to its grid with the grid's half-to-even rounding (``Grid.round``).
+* :func:`train_ste` trains with the straight-through estimator: the forward pass uses the rounded weights
+  q(w) (half-to-even, as ``Grid.round``), the backward pass treats q as the identity; the returned codes are
+  q(w) at the end.
+
+Training objective: the empirical risk of a differentiable surrogate of the problem's loss (the squared,
+logistic and hinge losses without their clip at B, whose gradient vanishes beyond B; the logistic loss for
+the zero-one loss), plus the MCP penalty P(beta) when the problem has one.  Full-batch Adam, weights kept in
+[min Q, max Q] of their grid after each step; deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qtheory.problem import Problem
+from qtheory.validation import check_positive_int, check_positive_real
+
+
+def _surrogate(torch, kind: str, f, y, n_out: int):
+    """Mean differentiable surrogate of the loss over the sample (outputs f: (n, C))."""
+    if n_out == 1:
+        f1 = f[:, 0]
+        if kind == "squared":
+            return ((f1 - y) ** 2).mean()
+        if kind == "hinge":
+            return torch.relu(1.0 - y * f1).mean()
+        return torch.nn.functional.softplus(-y * f1).mean()
+    cls = y.long()
+    if kind == "squared":
+        target = torch.nn.functional.one_hot(cls, n_out).to(f.dtype)
+        return ((f - target) ** 2).sum(dim=1).mean()
+    if kind == "hinge":
+        ft = f.gather(1, cls[:, None])[:, 0]
+        others = f.masked_fill(torch.nn.functional.one_hot(cls, n_out).bool(), -float("inf"))
+        return torch.relu(1.0 + others.max(dim=1).values - ft).mean()
+    return torch.nn.functional.cross_entropy(f, cls)
+
+
+def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) -> np.ndarray:
+    import torch
+
+    seed = check_positive_int(seed, "seed", min_val=0)
+    epochs = check_positive_int(epochs, "epochs")
+    lr = check_positive_real(lr, "lr")
+    net = problem.network
+    gen = torch.Generator().manual_seed(seed)
+    lo = torch.tensor([g.levels[0] for g in problem.param_grids], dtype=torch.float64)
+    hi = torch.tensor([g.levels[-1] for g in problem.param_grids], dtype=torch.float64)
+    levels = [torch.tensor(g.levels, dtype=torch.float64) for g in problem.layer_grids]
+    layer_of = net.layer_of_param()
+    # initial weights: N(0, 1/fan_in), clipped to the grid's range
+    fan_in = np.array([net.layers[i] for i in layer_of], dtype=np.float64)
+    w0 = torch.randn(problem.p, generator=gen, dtype=torch.float64) / torch.sqrt(torch.tensor(fan_in))
+    w = torch.nn.Parameter(torch.maximum(torch.minimum(w0, hi), lo))
+    X = torch.tensor(problem.train.X, dtype=torch.float64)
+    y = torch.tensor(problem.train.y, dtype=torch.float64)
+    acts = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+    act = acts[net.activation]
+    pen = problem.penalty
+    slices = [(lay, np.flatnonzero(layer_of == i)) for i, lay in enumerate(net.layout)]
+
+    def quantize(x):
+        # half-to-even rounding onto each layer's grid, as Grid.round (values, then straight-through)
+        out = torch.empty_like(x)
+        for i, (_, idx) in enumerate(slices):
+            out[idx] = torch.tensor(problem.layer_grids[i].values(problem.layer_grids[i].round(x[idx].detach().numpy())),
+                                    dtype=torch.float64)
+        return x + (out - x).detach()
+
+    def forward(beta):
+        h = X
+        for i, (lay, _) in enumerate(slices):
+            W = beta[lay.weight_start : lay.weight_start + lay.n_out * lay.n_in].reshape(lay.n_out, lay.n_in)
+            h = h @ W.T
+            if lay.bias_start is not None:
+                h = h + beta[lay.bias_start : lay.bias_start + lay.n_out]
+            if i < len(slices) - 1:
+                h = act(h)
+        return h
+
+    del levels
+    opt = torch.optim.Adam([w], lr=lr)
+    kind = problem.loss.kind
+    for _ in range(epochs):
+        opt.zero_grad()
+        beta = quantize(w) if ste else w
+        obj = _surrogate(torch, kind, forward(beta), y, net.n_outputs)
+        if pen is not None:
+            t = beta.abs()
+            inside = pen.lam * t - t**2 / (2 * pen.a)
+            obj = obj + torch.where(t <= pen.a * pen.lam, inside, torch.full_like(t, pen.a * pen.lam**2 / 2)).sum()
+        obj.backward()
+        opt.step()
+        with torch.no_grad():
+            w.copy_(torch.maximum(torch.minimum(w, hi), lo))
+    final = w.detach().numpy().copy()
+    return np.array([g.round(final[j]) for j, g in enumerate(problem.param_grids)], dtype=np.int64)
+
+
+def train_float_rounded(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+    """Codes of the float-trained weights rounded half-to-even to the grid (the "round" start of Q-CD)."""
+    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=False)
+
+
+def train_ste(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+    """Codes of the straight-through-estimator solution (forward on rounded weights), rounded at the end."""
+    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True)
