@@ -63,16 +63,7 @@ class Loss:
         if outputs.shape[-2] != y.shape[0]:
             raise ValueError(f"outputs have {outputs.shape[-2]} samples but y has {y.shape[0]}")
         if n_out == 1:
-            f = outputs[..., 0]
-            if self.kind == "squared":
-                raw = (f - y) ** 2
-            elif self.kind == "logistic":
-                raw = np.logaddexp(0.0, -y * f)
-            elif self.kind == "hinge":
-                raw = np.maximum(0.0, 1.0 - y * f)
-            else:
-                return (y * f <= TIE_TOLERANCE).astype(np.float64)
-            return np.minimum(raw, self.B)
+            return self.single_output_losses_inplace(outputs[..., 0].copy(), y)
         cls = y.astype(np.int64)
         if self.kind == "squared":
             target = np.eye(n_out)[cls]
@@ -86,6 +77,23 @@ class Loss:
         if self.kind == "hinge":
             return np.minimum(np.maximum(0.0, 1.0 + best_other - f_true), self.B)
         return (f_true <= best_other + TIE_TOLERANCE).astype(np.float64)
+
+    def single_output_losses_inplace(self, f: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per-sample losses of one-output predictions f (..., n), computed in place in ``f`` (overwritten)."""
+        if self.kind == "zero_one":
+            return (y * f <= TIE_TOLERANCE).astype(np.float64)
+        if self.kind == "squared":
+            f -= y
+            np.square(f, out=f)
+        elif self.kind == "logistic":
+            f *= -y
+            np.logaddexp(0.0, f, out=f)
+        else:  # hinge
+            f *= -y
+            f += 1.0
+            np.maximum(f, 0.0, out=f)
+        np.minimum(f, self.B, out=f)
+        return f
 
     def risk(self, outputs: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Weighted risk sum_i w_i l(beta, z_i) (mean when ``weights`` is None): shape (...)."""

@@ -308,8 +308,8 @@ class _Scorer:
         A = self.front_activations(front_flat)
         if plan.method == "structured":
             V = self.back_values(0, np.arange(back_lo, back_hi))
-            f = np.einsum("mai,va->mvi", A, V, optimize=True)
-            return pb.loss.risk(f[..., None], self.y, self.w)
+            f = np.matmul(V[None], A)  # f[m, v, i] = sum_a V[v, a] A[m, a, i]
+            return pb.loss.single_output_losses_inplace(f, self.y) @ self.w
         # quadratic: per output unit o, score_o[m, v] = [vec G, r_o, yy_o][m] . [vec(v v^T), -2 v, 1]
         Aw = A * self.w
         G = np.einsum("mai,mbi->mab", Aw, A, optimize=True).reshape(A.shape[0], -1)
