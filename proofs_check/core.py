@@ -86,12 +86,13 @@ def sign_decided(expr: sp.Expr, strict: bool = False) -> bool:
 def counterexample(expr: sp.Expr, bad: Callable[[float], bool], tries: int = 200) -> str:
     """Search random admissible points (by the symbols' assumptions) for ``bad(value)``; '' if none."""
     syms = sorted(expr.free_symbols, key=lambda x: x.name)
+    func = sp.lambdify(syms, expr, modules="mpmath")
     rng = random.Random(0)
     for _ in range(tries):
         point = {x: _draw(x, rng) for x in syms}
         try:
-            val = complex(sp.N(expr.subs(point)))
-        except (TypeError, ValueError):
+            val = complex(func(*[sp.Float(v, 30) for v in point.values()]))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
             continue
         if abs(val.imag) < 1e-12 and bad(val.real):
             shown = ", ".join(f"{x}={v}" for x, v in point.items())

@@ -6,7 +6,6 @@ d <= t <= a lam - d); U = 1/a - g with g > 0 (a U < 1); nu = g d^2/2 - z with z 
 
 from __future__ import annotations
 
-import itertools
 from fractions import Fraction
 
 import sympy as sp

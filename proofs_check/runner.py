@@ -9,8 +9,10 @@ from typing import Iterable, TextIO
 from proofs_check.core import Outcome, Step
 
 
-def run_steps(steps: Iterable[Step], out: TextIO = sys.stdout, verbose: bool = False) -> int:
-    """Run every step, print one row per step and a summary; return 0 if none failed, 1 otherwise."""
+def run_steps(steps: Iterable[Step], out: TextIO | None = None, verbose: bool = False) -> int:
+    """Run every step, print one row per step and a summary (to ``out``, default stdout); return 0 if
+    none failed, 1 otherwise."""
+    out = sys.stdout if out is None else out
     rows: list[tuple[Step, Outcome, float]] = []
     for step in steps:
         t0 = time.perf_counter()

@@ -192,3 +192,28 @@ def test_import_pulls_no_heavy_library():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---- named quantities ------------------------------------------------------------------------------------
+@given(radius_args, pos, pos, pos)
+def test_named_quantities_match_transcription(args, a, lam, d):
+    from qtheory.theory import quantity
+
+    B, n, p, Q, delta = args
+    assert quantity("A", B=B, n=n, p=p, Qsize=Q) == pytest.approx(B**2 * math.log(p * Q) / (2 * n), rel=1e-12)
+    assert quantity("C0", B=B, n=n, p=p, delta=delta) == pytest.approx(
+        B**2 * math.log(2 * (p + 1) / delta) / (2 * n), rel=1e-12)
+    assert quantity("pi_min", a=a, lam=lam, d=d) == pytest.approx(lam * d - d**2 / (2 * a), rel=1e-9, abs=1e-12)
+    assert quantity("c_Q", a=a, lam=lam, d=d) == pytest.approx(a * lam**2 / 2 - d**2 / (2 * a), rel=1e-9, abs=1e-12)
+    assert quantity("R", Qsize=Q, d=d) == pytest.approx((Q - 1) * d / 2, rel=1e-12)
+
+
+def test_named_quantity_errors():
+    from qtheory.theory import quantity
+
+    with pytest.raises(ValueError, match="name == 'x', must be one of 'D', 'D_dense', 'A'"):
+        quantity("x")
+    with pytest.raises(ValueError, match="A needs a value for Qsize, n, p"):
+        quantity("A", B=1)
+    with pytest.raises(ValueError, match="unknown symbol s for c_Q"):
+        quantity("c_Q", a=1, lam=1, d=0.5, s=2)

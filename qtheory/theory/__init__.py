@@ -5,7 +5,8 @@ Numeric helpers (stable names and signatures):
 - :func:`mcp_penalty` ``(t, a, lam)`` -- the MCP penalty P_lam(t), elementwise;
 - :func:`deviation_radius` ``(k, *, B, n, p, Qsize, delta)`` -- D(k);
 - :func:`dense_radius` ``(*, B, n, p, Qsize, delta)`` -- D_dense;
-- :func:`kl_inverse` ``(q, c)`` -- kl^{-1}(q, c).
+- :func:`kl_inverse` ``(q, c)`` -- kl^{-1}(q, c);
+- :func:`quantity` ``(name, **numbers)`` -- A, C0, pi_min, c_Q, R, D, D_dense by name.
 
 Results, one object each (see :class:`Result`): ``L1, A0, A, L2, B, C, V1, V2, V3``, also in ``RESULTS``.
 Importing this package imports sympy, numpy and scipy only.
@@ -22,10 +23,12 @@ from qtheory.theory.quantities import (
     DEVIATION_RADIUS,
     GRID_RANGE,
     PI_MIN,
+    QUANTITIES,
     dense_radius,
     deviation_radius,
     mcp,
     mcp_penalty,
+    quantity,
     radius,
 )
 from qtheory.theory.result import Result
@@ -37,6 +40,7 @@ RESULTS: dict[str, Result] = {r.name: r for r in (L1, A0, A, L2, B, C, V1, V2, V
 
 __all__ = [
     "A", "A0", "A_CONST", "B", "C", "C0_CONST", "C_Q", "DENSE_RADIUS", "DEVIATION_RADIUS", "GRID_RANGE",
-    "L1", "L2", "PI_MIN", "RESULTS", "Result", "SYMBOLS", "V1", "V2", "V3", "dense_radius", "deviation_radius",
-    "kl_divergence", "kl_inverse", "klinv", "latex", "mcp", "mcp_penalty", "radius", "selection_delta",
+    "L1", "L2", "PI_MIN", "QUANTITIES", "RESULTS", "Result", "SYMBOLS", "V1", "V2", "V3", "dense_radius", "deviation_radius",
+    "kl_divergence", "kl_inverse", "klinv", "latex", "mcp", "mcp_penalty", "quantity", "radius",
+    "selection_delta",
 ]

@@ -3,6 +3,7 @@ tuning of lambda (A) and of t = a lambda^2 (B's t*)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -107,13 +108,11 @@ class LocalBound(Result):
 
     def t_star_expr(self) -> sp.Expr:
         """t* = argmin_t s t/2 + 2A/(3t), solved symbolically: sqrt(4A/(3s))."""
-        (root,) = sp.solve(sp.diff(self.T_OBJECTIVE, T_TUNE), T_TUNE)
-        return root
+        return _t_star()
 
     def tuned_bound_expr(self) -> sp.Expr:
         """eps + Gamma + s t*/2 + 2A/(3t*) + D(s) + sqrt(C0) = eps + Gamma + 2 sqrt(sA/3) + D(s) + sqrt(C0)."""
-        rest = T_EXPR - s * a * lam**2 / 2
-        return sp.simplify(self.T_OBJECTIVE.subs(T_TUNE, self.t_star_expr())) + rest
+        return _tuned_bound()
 
     def tune(self, **numbers: Any) -> dict[str, float]:
         """t* = sqrt(4A/(3s)), lambda* = sqrt(t*/a), the tuned bound at t*, and whether a lam* >= 2d holds
@@ -129,6 +128,18 @@ class LocalBound(Result):
             if "d" in given:
                 out["a*lam >= 2d"] = bool(np.sqrt(a_val * t_star) >= 2 * float(given["d"]))
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def _t_star() -> sp.Expr:
+    (root,) = sp.solve(sp.diff(LocalBound.T_OBJECTIVE, T_TUNE), T_TUNE)
+    return root
+
+
+@functools.lru_cache(maxsize=None)
+def _tuned_bound() -> sp.Expr:
+    rest = T_EXPR - s * a * lam**2 / 2
+    return sp.simplify(LocalBound.T_OBJECTIVE.subs(T_TUNE, _t_star())) + rest
 
 
 def _only(numbers: dict[str, Any], expr: sp.Expr) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import numpy as np
 import sympy as sp
 
 from qtheory.theory.symbols import DOMAINS, NAME_OF, Domain
-from qtheory.validation import check_scalar
 
 
 def as_checked(value: Any, name: str, domain: Domain | None = None) -> np.ndarray:
@@ -53,15 +52,6 @@ def _inside(arr: np.ndarray, domain: Domain) -> np.ndarray:
     return ok
 
 
-def check_scalar_symbol(value: Any, name: str) -> float:
-    """A single number in the domain of symbol ``name`` (uses :func:`qtheory.validation.check_scalar`)."""
-    dom = DOMAINS[name]
-    target = numbers.Real
-    x = check_scalar(value, name, target)
-    as_checked(x, name, dom)
-    return float(x)
-
-
 @functools.lru_cache(maxsize=None)
 def lambdified(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
     """``expr`` as a numpy function of ``args`` (cached: each expression is compiled once)."""
@@ -78,7 +68,7 @@ def call(expr: sp.Basic, values: dict[str, np.ndarray]) -> np.ndarray:
     if missing:
         raise ValueError(f"missing value for {', '.join(missing)}")
     args = np.broadcast_arrays(*[np.asarray(values[nm], dtype=float) for nm in names]) if names else []
-    with np.errstate(divide="ignore", over="ignore"):
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         out = lambdified(expr, syms)(*args)
     shape = np.broadcast_shapes(*[np.shape(v) for v in values.values()]) if values else ()
     return np.broadcast_to(np.asarray(out, dtype=float), shape).copy() if shape else np.asarray(out, dtype=float)

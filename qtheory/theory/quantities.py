@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from qtheory.theory.numeric import as_checked, call, lambdified
+from qtheory.theory.numeric import as_checked, call, lambdified, names_of
 from qtheory.theory.symbols import B, Domain, Qsize, a, d, delta, k, lam, n, p, t
 
 _REAL = Domain(False)
@@ -95,3 +95,33 @@ def _call_t(expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:
     args = np.broadcast_arrays(values["t"], values["a"], values["lam"])
     return np.asarray(lambdified(expr, syms)(*args), dtype=float)
 
+
+
+#: the named quantities of section 1, by the names THEORY.md uses
+QUANTITIES: dict[str, sp.Expr] = {
+    "D": DEVIATION_RADIUS,
+    "D_dense": DENSE_RADIUS,
+    "A": A_CONST,
+    "C0": C0_CONST,
+    "pi_min": PI_MIN,
+    "c_Q": C_Q,
+    "R": GRID_RANGE,
+}
+
+
+def quantity(name: str, **numbers: Any) -> np.ndarray:
+    """One of :data:`QUANTITIES` (``"A"``, ``"C0"``, ``"pi_min"``, ``"c_Q"``, ...) at ``numbers`` (vectorized).
+
+    Example: ``quantity("c_Q", a=2.0, lam=0.5, d=0.25)`` is a lam^2/2 - d^2/(2a) = 0.234375.
+    """
+    from qtheory.validation import check_choice
+
+    expr = QUANTITIES[check_choice(name, "name", tuple(QUANTITIES))]
+    needed = sorted(names_of([expr]))
+    unknown = sorted(set(numbers) - set(needed))
+    if unknown:
+        raise ValueError(f"unknown symbol {', '.join(unknown)} for {name}; it uses {' '.join(needed)}")
+    missing = [x for x in needed if x not in numbers]
+    if missing:
+        raise ValueError(f"{name} needs a value for {', '.join(missing)}")
+    return call(expr, _checked(**numbers))[()]

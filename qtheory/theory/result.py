@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from qtheory.theory.numeric import as_checked, call, lambdified, names_of
-from qtheory.theory.symbols import NAME_OF, SYMBOLS, latex, n
+from qtheory.theory.symbols import NAME_OF, latex, n
 
 #: the target excess (or target bound value) in sample-size questions
 TARGET = sp.Symbol("tau", positive=True)
