@@ -40,7 +40,18 @@ def _surrogate(torch, kind: str, f, y, n_out: int):
     return torch.nn.functional.cross_entropy(f, cls)
 
 
+def _mcp_torch():
+    """P_lam(t) from qtheory.theory's sympy expression, compiled for torch tensors (differentiable a.e.)."""
+    import sympy as sp
+
+    from qtheory.theory import mcp
+    from qtheory.theory.symbols import a, lam, t
+
+    return sp.lambdify((t, a, lam), mcp(t), modules="torch")
+
+
 def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) -> np.ndarray:
+    """The trained latent float weights (length p)."""
     import torch
 
     seed = check_positive_int(seed, "seed", min_val=0)
@@ -50,7 +61,6 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) ->
     gen = torch.Generator().manual_seed(seed)
     lo = torch.tensor([g.levels[0] for g in problem.param_grids], dtype=torch.float64)
     hi = torch.tensor([g.levels[-1] for g in problem.param_grids], dtype=torch.float64)
-    levels = [torch.tensor(g.levels, dtype=torch.float64) for g in problem.layer_grids]
     layer_of = net.layer_of_param()
     # initial weights: N(0, 1/fan_in), clipped to the grid's range
     fan_in = np.array([net.layers[i] for i in layer_of], dtype=np.float64)
@@ -64,12 +74,13 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) ->
     slices = [(lay, np.flatnonzero(layer_of == i)) for i, lay in enumerate(net.layout)]
 
     def quantize(x):
-        # half-to-even rounding onto each layer's grid, as Grid.round (values, then straight-through)
-        out = torch.empty_like(x)
+        # Grid.round (half-to-even) on each layer's grid; straight-through in the backward pass
+        xs = x.detach().numpy()
+        q = np.empty(problem.p)
         for i, (_, idx) in enumerate(slices):
-            out[idx] = torch.tensor(problem.layer_grids[i].values(problem.layer_grids[i].round(x[idx].detach().numpy())),
-                                    dtype=torch.float64)
-        return x + (out - x).detach()
+            grid = problem.layer_grids[i]
+            q[idx] = grid.values(grid.round(xs[idx]))
+        return x + (torch.from_numpy(q) - x).detach()
 
     def forward(beta):
         h = X
@@ -82,7 +93,10 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) ->
                 h = act(h)
         return h
 
-    del levels
+    if pen is not None:
+        mcp_torch = _mcp_torch()
+        a_t = torch.tensor(pen.a, dtype=torch.float64)
+        lam_t = torch.tensor(pen.lam, dtype=torch.float64)
     opt = torch.optim.Adam([w], lr=lr)
     kind = problem.loss.kind
     for _ in range(epochs):
@@ -90,22 +104,38 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) ->
         beta = quantize(w) if ste else w
         obj = _surrogate(torch, kind, forward(beta), y, net.n_outputs)
         if pen is not None:
-            t = beta.abs()
-            inside = pen.lam * t - t**2 / (2 * pen.a)
-            obj = obj + torch.where(t <= pen.a * pen.lam, inside, torch.full_like(t, pen.a * pen.lam**2 / 2)).sum()
+            obj = obj + mcp_torch(beta, a_t, lam_t).sum()
         obj.backward()
         opt.step()
         with torch.no_grad():
             w.copy_(torch.maximum(torch.minimum(w, hi), lo))
-    final = w.detach().numpy().copy()
-    return np.array([g.round(final[j]) for j, g in enumerate(problem.param_grids)], dtype=np.int64)
+    return w.detach().numpy().copy()
+
+
+def round_to_grid(problem: Problem, weights: np.ndarray) -> np.ndarray:
+    """Integer codes of float weights, each rounded half-to-even on its parameter's grid (``Grid.round``)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (problem.p,):
+        raise ValueError(f"weights must have shape ({problem.p},), got {weights.shape}")
+    out = np.empty(problem.p, dtype=np.int64)
+    layer_of = problem.network.layer_of_param()
+    for i, grid in enumerate(problem.layer_grids):
+        sel = layer_of == i
+        out[sel] = grid.round(weights[sel])
+    return out
+
+
+def train_float(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+    """Float weights of the problem's network trained on the training sample (see the module doc)."""
+    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=False)
 
 
 def train_float_rounded(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
     """Codes of the float-trained weights rounded half-to-even to the grid (the "round" start of Q-CD)."""
-    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=False)
+    return round_to_grid(problem, train_float(problem, seed=seed, epochs=epochs, lr=lr))
 
 
 def train_ste(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
-    """Codes of the straight-through-estimator solution (forward on rounded weights), rounded at the end."""
-    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True)
+    """Codes of the straight-through-estimator solution: the forward pass uses the rounded weights, the
+    returned codes are the final latent weights rounded half-to-even (the "ste" start of Q-CD)."""
+    return round_to_grid(problem, _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True))

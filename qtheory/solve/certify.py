@@ -85,6 +85,7 @@ class Certificate:
         ordered by coordinate, s = +1 before s = -1.
     F : F at the codes (reference evaluation).
     method : "reference" (all 2p neighbours by ``Problem.objective``) or "screened" (see the module doc).
+    n_checked : neighbours tested; n_reference : of those, evaluated by ``Problem.objective``.
     """
 
     local: bool
@@ -93,6 +94,7 @@ class Certificate:
     nu: float = 0.0
     method: str = "reference"
     n_checked: int = 0
+    n_reference: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +104,7 @@ class Certificate:
             "nu": float(self.nu),
             "method": self.method,
             "neighbours": int(self.n_checked),
+            "reference_evaluations": int(self.n_reference),
         }
 
 
@@ -117,14 +120,16 @@ def certify_local(problem: Problem, codes: Any, nu: float, *, method: str = "aut
         raise ValueError(f"method == {method!r}, must be 'auto', 'reference' or 'screened'")
     codes = problem.check_codes(codes)
     js, dirs, new = neighbour_moves(problem, codes)
+    n_checked = int(js.size)
     if method == "auto":
         method = "reference" if _reference_flops(problem) <= REFERENCE_FLOPS else "screened"
     F = float(objective_F(problem, codes))
     if method == "screened":
-        from qtheory.incremental import IncrementalEvaluator
+        from qtheory.incremental import IncrementalEvaluator, single_thread_blas
 
-        ev = IncrementalEvaluator(problem, codes)
-        cands = ev.evaluate(list(range(problem.p)))
+        with single_thread_blas():
+            ev = IncrementalEvaluator(problem, codes)
+            cands = ev.evaluate(list(range(problem.p)))
         keep = ev.needs_reference(cands, nu)
         js, dirs, new = cands.j[keep], cands.direction[keep], cands.new_index[keep]
     if js.size:
@@ -136,7 +141,7 @@ def certify_local(problem: Problem, codes: Any, nu: float, *, method: str = "aut
         F_nb = np.zeros(0)
     bad = F_nb < F - nu
     violations = [(int(j), int(s), float(F - f)) for j, s, f, b in zip(js, dirs, F_nb, bad) if b]
-    return Certificate(not violations, violations, F, nu, method, int(js.size))
+    return Certificate(not violations, violations, F, nu, method, n_checked, int(js.size))
 
 
 # ===================================================================================== U_Q
@@ -205,17 +210,26 @@ def grid_smoothness(
     if quantities is not None and "empirical" in getattr(quantities, "tables", {}):
         return _exact_smoothness(problem, quantities.tables["empirical"], steps)
     if exact is None:
-        from qtheory.solve.enumerate import estimate_enumeration
-
-        est = estimate_enumeration(problem)
-        n_tables = 1 + int(problem.population is not None) + int(problem.penalty is not None)
-        exact = est.seconds <= EXACT_MAX_SECONDS and 8 * est.n_codes * (n_tables + 1) <= EXACT_MAX_MEMORY
+        exact = _enumerable(problem)
     if exact:
         from qtheory.solve.enumerate import enumerate_exact
 
         q = enumerate_exact(problem, keep_tables=True, max_memory_bytes=max(EXACT_MAX_MEMORY, 4 * 2**30))
         return _exact_smoothness(problem, q.tables["empirical"], steps)
-    return _sampled_smoothness(problem, steps, samples, seed)
+    from qtheory.incremental import single_thread_blas
+
+    with single_thread_blas():
+        return _sampled_smoothness(problem, steps, samples, seed)
+
+
+def _enumerable(problem: Problem) -> bool:
+    """Whether enumerating Q^p with tables fits EXACT_MAX_SECONDS and EXACT_MAX_MEMORY."""
+    n_tables = 1 + int(problem.population is not None) + int(problem.penalty is not None)
+    if problem.n_codes * 8 * (n_tables + 1) > EXACT_MAX_MEMORY:  # also spares the estimate huge numbers
+        return False
+    from qtheory.solve.enumerate import estimate_enumeration
+
+    return estimate_enumeration(problem).seconds <= EXACT_MAX_SECONDS
 
 
 def _exact_smoothness(problem: Problem, table: np.ndarray, steps: np.ndarray) -> Smoothness:
@@ -241,29 +255,30 @@ def _exact_smoothness(problem: Problem, table: np.ndarray, steps: np.ndarray) ->
 
 
 def _sampled_smoothness(problem: Problem, steps: np.ndarray, samples: int, seed: int) -> Smoothness:
+    """Second differences at ``samples`` code vectors drawn uniformly from Q^p, along every coordinate
+    whose level has both neighbours there (so each pair (beta, j) of assumption S is equally likely)."""
     from qtheory.incremental import IncrementalEvaluator
 
     rng = np.random.default_rng(seed)
     radices = problem.radices
-    interior = np.flatnonzero(radices >= 3)
     best, where, count = -math.inf, None, 0
     ev = None
     for _ in range(samples):
         idx = np.array([rng.integers(r) for r in radices.tolist()], dtype=np.int64)
-        # centres with both neighbours on every coordinate that has an interior
-        idx[interior] = [rng.integers(1, radices[j] - 1) for j in interior.tolist()]
         codes = problem.codes_from_indices(idx).astype(np.int64)
         if ev is None:
             ev = IncrementalEvaluator(problem, codes, penalty=False)
         else:
             ev.reset(codes)
-        c = ev.evaluate([int(j) for j in interior])
-        up = c.direction == 1
-        # candidates come per coordinate as (+1, -1)
+        inner = np.flatnonzero((idx >= 1) & (idx <= radices - 2))
+        if inner.size == 0:
+            continue
+        c = ev.evaluate(inner)
+        up = c.direction == 1  # both moves exist for these coordinates: pairs (+1, -1) in order
         sd = (c.Ln[up] + c.Ln[~up] - 2.0 * ev.Ln) / steps[c.j[up]] ** 2
         count += sd.size
-        k = int(np.argmax(sd)) if sd.size else -1
-        if k >= 0 and sd[k] > best:
+        k = int(np.argmax(sd))
+        if sd[k] > best:
             best = float(sd[k])
             where = ([int(x) for x in codes], int(c.j[up][k]))
     return Smoothness(best, False, count, samples, where, steps.tolist())

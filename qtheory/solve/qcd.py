@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from qtheory.problem import Problem
 from qtheory.solve.certify import Certificate, certify_local, objective_F
 from qtheory.validation import check_choice, check_positive_int, check_positive_real
+
+if TYPE_CHECKING:
+    from qtheory.solve.solution import Solution
 
 STARTS = ("zero", "round", "ste", "random")
 ORDERS = ("cyclic", "random")
@@ -48,7 +51,7 @@ class QCDResult:
         (1-based count), ``j`` (coordinate), ``direction`` (+1: one level up, -1: one level down), ``F`` (F
         after the move).
     local : True when :func:`certify_local` certified the final codes nu-local.
-    hit_cap : True when ``max_moves`` stopped the run before a sweep without accepted moves.
+    hit_cap : True when ``max_moves`` stopped the run: a further move would have been accepted.
     start_codes : beta^0's codes; start : the name of the start ("zero", "round", "ste", "random", "codes").
     sweeps : sweeps run; evaluations : candidate evaluations (incremental); reference_checks : decisions
         taken on the reference evaluation; seconds : wall time (starts excluded); certificate : the final
@@ -73,6 +76,23 @@ class QCDResult:
     seconds: float = 0.0
     certificate: Certificate | None = None
     info: dict[str, Any] = field(default_factory=dict)
+
+    def to_solution(self, problem: Problem) -> "Solution":
+        """The result as a :class:`~qtheory.solve.solution.Solution` of the penalized objective (F = L_n + P;
+        L_n without a penalty).  ``certified`` is False: a nu-local solution is not proven globally optimal."""
+        from qtheory.solve.solution import Solution
+
+        return Solution(
+            codes=self.codes.copy(),
+            weights=problem.values(self.codes),
+            objective=float(self.F),
+            objective_name="penalized" if problem.penalty is not None else "empirical",
+            method="qcd",
+            certified=False,
+            status="nu-local" if self.local else ("move cap" if self.hit_cap else "not local"),
+            info={"nu": self.nu, "moves": self.moves, "F0": self.F0, "start": self.start, "order": self.order,
+                  "seed": self.seed, "sweeps": self.sweeps},
+        )
 
     def to_json(self, *, trace: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -132,11 +152,13 @@ def qcd(
 
     ``order``: ``"cyclic"`` (j = 1..p every sweep) or ``"random"`` (a fresh permutation per sweep drawn from
     ``seed``; seed None means 0).  ``seed`` also seeds the ``"random"``, ``"round"`` and ``"ste"`` starts.
-    ``max_moves``: optional cap on accepted moves (None: no cap; the theory bounds the moves); when it stops
-    the run, ``hit_cap`` is True and the result is certified (or not) as it stands.  ``progress``, if given, is
-    called after every sweep with a dict (sweep, moves, F).
+    ``max_moves``: optional cap on accepted moves (None: no cap; the theory bounds the moves); when a move
+    beyond the cap would be accepted the run stops there with ``hit_cap`` True, and the result is certified
+    (or not) as it stands.  ``progress``, if given, is
+    called after every sweep with a dict (sweep, moves so far, F, and the sweep's cpu_seconds and
+    wall_seconds).
     """
-    from qtheory.incremental import IncrementalEvaluator
+    from qtheory.incremental import single_thread_blas
 
     nu = check_positive_real(nu, "nu", allow_zero=True)
     check_choice(order, "order", ORDERS)
@@ -145,6 +167,12 @@ def qcd(
     if seed is not None:
         seed = check_positive_int(seed, "seed", min_val=0)
     codes0, start_name = start_codes(problem, start, seed=seed)
+    with single_thread_blas():
+        return _qcd(problem, nu, codes0, start_name, order, seed, max_moves, progress)
+
+
+def _qcd(problem, nu, codes0, start_name, order, seed, max_moves, progress) -> QCDResult:
+    from qtheory.incremental import IncrementalEvaluator
 
     t0 = time.perf_counter()
     ev = IncrementalEvaluator(problem, codes0)
@@ -152,39 +180,38 @@ def qcd(
     rng = np.random.default_rng(0 if seed is None else seed)
     trace: list[dict[str, Any]] = []
     state = {"moves": 0, "sweeps": 0, "evaluations": 0, "reference": 0}
-    hit_cap = False
 
-    def accept(j: int, direction: int, new_index: int, F_after: float) -> None:
+    def accept(j: int, direction: int, new_index: int) -> bool:
+        """Apply a move unless the cap forbids it; returns False when the cap stops the run."""
+        if max_moves is not None and state["moves"] >= max_moves:
+            return False
         ev.apply(j, new_index)
         state["moves"] += 1
-        trace.append({"move": state["moves"], "j": int(j), "direction": int(direction), "F": float(F_after)})
+        trace.append({"move": state["moves"], "j": int(j), "direction": int(direction), "F": ev.current_F()})
+        return True
 
-    cert: Certificate | None = None
     while True:
-        # ---- sweeps until one accepts nothing (or the cap is hit)
+        # ---- sweeps until one accepts nothing (or the cap stops the run)
         while True:
             sweep_order = np.arange(problem.p) if order == "cyclic" else rng.permutation(problem.p)
             before = state["moves"]
-            hit_cap = _sweep(ev, sweep_order, nu, state, accept, max_moves)
+            c0, w0 = time.process_time(), time.perf_counter()
+            hit_cap = not _sweep(ev, sweep_order, nu, state, accept)
             state["sweeps"] += 1
             if progress is not None:
-                progress({"sweep": state["sweeps"], "moves": state["moves"], "F": ev.F})
+                progress({"sweep": state["sweeps"], "moves": state["moves"], "F": ev.F,
+                          "cpu_seconds": time.process_time() - c0, "wall_seconds": time.perf_counter() - w0})
             if hit_cap or state["moves"] == before:
                 break
         cert = certify_local(problem, ev.codes, nu)
         if cert.local or hit_cap:
             break
-        # A violation the sweep missed (only possible through round-off): take the largest one by the
-        # reference evaluation and sweep again.
+        # A violation the sweep missed (possible only through round-off): take the largest one, as found by
+        # the reference evaluation, and sweep again.
         j, direction, _ = max(cert.violations, key=lambda v: v[2])
-        new_index = ev.index[j] + direction
-        new_codes = ev.codes.copy()
-        new_codes[j] = problem.param_grids[j].codes[new_index]
-        accept(j, direction, new_index, float(objective_F(problem, new_codes)))
         state["reference"] += 1
-        if max_moves is not None and state["moves"] >= max_moves:
+        if not accept(j, direction, int(ev.index[j]) + direction):
             hit_cap = True
-            cert = certify_local(problem, ev.codes, nu)
             break
 
     return QCDResult(
@@ -208,8 +235,8 @@ def qcd(
     )
 
 
-def _sweep(ev, sweep_order: np.ndarray, nu: float, state: dict, accept, max_moves: int | None) -> bool:
-    """One sweep over ``sweep_order``; returns True when the move cap stopped it.
+def _sweep(ev, sweep_order: np.ndarray, nu: float, state: dict, accept) -> bool:
+    """One sweep over ``sweep_order``; returns False when the move cap stopped it.
 
     Consecutive coordinates that share a rank-1 group (one hidden unit's incoming weights, one output
     unit's weights) are scored together from the current point; after an accepted move the rest of the block
@@ -222,21 +249,16 @@ def _sweep(ev, sweep_order: np.ndarray, nu: float, state: dict, accept, max_move
         js = ev.block(sweep_order, pos, block)
         cands = ev.evaluate(js)
         state["evaluations"] += len(cands.j)
-        accepted = None
-        for c in range(len(cands.j)):
-            # candidates come coordinate by coordinate, s = +1 before s = -1
-            if ev.decide(cands, c, nu):
-                accepted = c
-                break
+        # candidates come coordinate by coordinate, s = +1 before s = -1
+        accepted = ev.first_accepted(cands, nu)
         if accepted is None:
             pos += len(js)
             block = min(2 * block, 256)
             continue
         j = int(cands.j[accepted])
-        accept(j, int(cands.direction[accepted]), int(cands.new_index[accepted]), float(cands.F[accepted]))
+        if not accept(j, int(cands.direction[accepted]), int(cands.new_index[accepted])):
+            return False
         # coordinates of the block before j were rejected at the point the move started from; j itself is done
         pos += js.index(j) + 1
         block = max(1, block // 2)
-        if max_moves is not None and state["moves"] >= max_moves:
-            return True
-    return False
+    return True
