@@ -120,6 +120,8 @@ class Network:
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"X must have shape (n, {self.n_inputs}), got {X.shape}")
         m = betas.shape[0]
+        if m == 1:  # plain 2-D products (BLAS) for a single parameter vector
+            return self._forward_single(betas[0], X)[None]
         h = np.broadcast_to(X, (m,) + X.shape)
         layout = self.layout
         for i, layer in enumerate(layout):
@@ -128,6 +130,17 @@ class Network:
             z = h @ W.transpose(0, 2, 1)
             if layer.bias_start is not None:
                 z = z + betas[:, None, layer.bias_start : layer.bias_start + layer.n_out]
+            h = activate(z, self.activation) if i < len(layout) - 1 else z
+        return h
+
+    def _forward_single(self, beta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        h = X
+        layout = self.layout
+        for i, layer in enumerate(layout):
+            W = beta[layer.weight_start : layer.weight_start + layer.n_out * layer.n_in].reshape(layer.n_out, layer.n_in)
+            z = h @ W.T
+            if layer.bias_start is not None:
+                z = z + beta[layer.bias_start : layer.bias_start + layer.n_out]
             h = activate(z, self.activation) if i < len(layout) - 1 else z
         return h
 

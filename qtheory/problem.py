@@ -88,6 +88,10 @@ class Problem:
         layer = self.network.layer_of_param()
         self.param_grids: list[Grid] = [self.layer_grids[i] for i in layer]
         self._value_tables = [g.levels for g in self.param_grids]
+        groups: dict[int, tuple[Grid, list[int]]] = {}
+        for j, g in enumerate(self.param_grids):
+            groups.setdefault(id(g), (g, []))[1].append(j)
+        self._params_by_grid = [(g, np.array(cols)) for g, cols in groups.values()]
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -122,19 +126,26 @@ class Problem:
         arr = np.asarray(codes)
         if arr.ndim != 1 or arr.shape[0] != self.p:
             raise ValueError(f"{name} must list p = {self.p} integer codes, got shape {arr.shape}")
-        for j, g in enumerate(self.param_grids):
-            g.index_of(arr[j : j + 1], f"{name}[{j}]")
+        for grid, cols in self._params_by_grid:
+            sub = arr[cols]
+            try:
+                grid.index_of(sub, name)
+            except ValueError:
+                bad = next(j for j in cols if not _on_grid(grid, arr[j]))
+                grid.index_of(arr[bad : bad + 1], f"{name}[{bad}]")
         return arr.astype(np.int64)
 
     def values(self, codes: Any) -> np.ndarray:
         """beta for a code vector (p,) or a batch of code vectors (m, p)."""
         arr = np.asarray(codes)
         if arr.ndim == 1:
-            arr = self.check_codes(arr)
-            return np.array([g.values(c) for g, c in zip(self.param_grids, arr)], dtype=np.float64)
+            return self.values(self.check_codes(arr)[None, :])[0]
         if arr.ndim != 2 or arr.shape[1] != self.p:
             raise ValueError(f"codes must list p = {self.p} integer codes per row, got shape {arr.shape}")
-        return np.stack([g.values(arr[:, j], f"codes[:, {j}]") for j, g in enumerate(self.param_grids)], axis=1)
+        out = np.empty(arr.shape, dtype=np.float64)
+        for grid, cols in self._params_by_grid:  # one vectorized lookup per distinct grid
+            out[:, cols] = grid.values(arr[:, cols], "codes")
+        return out
 
     def values_from_indices(self, index: np.ndarray) -> np.ndarray:
         """beta for level indices (..., p) (0..|Q_j|-1 per parameter)."""
@@ -210,6 +221,14 @@ class Problem:
             f"{self.name}: {self.network.describe()}, {'; '.join(sorted(grids))}, {self.loss.kind} loss B={self.loss.B:g}, "
             f"n={self.n}{pop}{pen}"
         )
+
+
+def _on_grid(grid: Grid, code: Any) -> bool:
+    try:
+        grid.index_of(np.asarray([code]))
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 # ====================================================================== problem files

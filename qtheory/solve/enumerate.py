@@ -138,17 +138,24 @@ class Estimate:
 
     def describe(self) -> str:
         return (
-            f"{self.n_codes:.3g} code vectors by the {self.method} path: about {_fmt_seconds(self.seconds)} "
+            f"{_fmt_count(self.n_codes)} code vectors by the {self.method} path: {_fmt_seconds(self.seconds)} "
             f"and {self.memory_bytes / 2**20:.0f} MiB"
         )
 
 
+def _fmt_count(n: int) -> str:
+    """A count that may exceed the float range, as 3.1e+12 or 10^1149.8."""
+    return f"{n:.3g}" if n < 10**300 else f"10^{math.log10(n):.1f}"
+
+
 def _fmt_seconds(s: float) -> str:
+    if not math.isfinite(s):
+        return "more than 1e290 s"
     if s < 120:
-        return f"{s:.2g} s"
+        return f"about {s:.2g} s"
     if s < 7200:
-        return f"{s / 60:.3g} min"
-    return f"{s / 3600:.3g} h"
+        return f"about {s / 60:.3g} min"
+    return f"about {s / 3600:.3g} h"
 
 
 # ===================================================================================== plan
@@ -207,7 +214,7 @@ class _Plan:
             flops = self.NF * self.NV * n_total * (2 * self.D + 8) + 20 * self.NF * self.NV
         else:
             flops = self.NF * n_total * (4 * pb.p + 10 * pb.network.n_outputs + 8)
-        seconds = flops / _RATE_FLOPS
+        seconds = flops / _RATE_FLOPS if flops < 10**300 else math.inf  # |Q|^p can exceed any float
         table_mem = 0
         return Estimate(self.NF * self.NV, self.method, seconds, CHUNK_BYTES * 6 + table_mem)
 
@@ -449,7 +456,7 @@ def enumerate_exact(
         )
     if memory > max_memory_bytes:
         raise EnumerationTooLarge(
-            f"enumeration refused: {est.n_codes:.3g} code vectors need about {memory / 2**20:.0f} MiB "
+            f"enumeration refused: {_fmt_count(est.n_codes)} code vectors need about {memory / 2**20:.0f} MiB "
             f"({'with' if keep_tables else 'without'} full tables), over the limit max_memory_bytes = "
             f"{max_memory_bytes / 2**20:.0f} MiB; raise it, or do not keep tables"
         )
