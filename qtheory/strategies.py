@@ -27,6 +27,7 @@ reproduced by its problem file (teacher_seed, N, noise, teacher_codes, and seed 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,6 +53,7 @@ _SEED_MAX = 2**16 - 1
 
 
 # ===================================================================================== ingredients
+@functools.lru_cache(maxsize=None)
 def grid_tables(*, min_K: int = 1, max_K: int = 4, steps: tuple[float, ...] = STEPS) -> st.SearchStrategy[dict]:
     """``[grid]`` tables {K, step} of the uniform grid Q = {m d : m integer, |m| <= K}, |Q| = 2K + 1."""
     min_K = check_positive_int(min_K, "min_K")
@@ -68,6 +70,7 @@ def _n_params(table: dict) -> int:
     return Network(table["kind"], tuple(table["layers"]), table["activation"], table["bias"]).n_params
 
 
+@functools.lru_cache(maxsize=None)
 def network_tables(
     *,
     kinds: tuple[str, ...] = ("linear", "mlp"),
@@ -87,21 +90,25 @@ def network_tables(
         check_choice(act, "activations", ACTIVATIONS)
 
     @st.composite
-    def draw(data: st.DataObject) -> dict:
-        kind = data.draw(st.sampled_from(kinds))
-        inputs = data.draw(st.integers(1, max_inputs))
-        layers = [inputs, 1] if kind == "linear" else [inputs, data.draw(st.integers(1, max_hidden)), 1]
+    def tables(draw: Any) -> dict:
+        kind = draw(st.sampled_from(kinds))
+        inputs = draw(st.integers(1, max_inputs))
+        layers = [inputs, 1] if kind == "linear" else [inputs, draw(st.integers(1, max_hidden)), 1]
         return {
             "kind": kind,
             "layers": layers,
-            "activation": data.draw(st.sampled_from(activations)),
-            "bias": data.draw(st.sampled_from(bias)),
+            "activation": draw(st.sampled_from(activations)),
+            "bias": draw(st.sampled_from(bias)),
         }
 
-    strategy = draw()
+    strategy = tables()
     if max_params is not None:
-        strategy = strategy.filter(lambda t: _n_params(t) <= max_params)
+        strategy = strategy.filter(functools.partial(_fits, max_params))
     return strategy
+
+
+def _fits(max_params: int, table: dict) -> bool:
+    return _n_params(table) <= max_params
 
 
 def networks(**kwargs: Any) -> st.SearchStrategy[Network]:
@@ -111,19 +118,19 @@ def networks(**kwargs: Any) -> st.SearchStrategy[Network]:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def loss_tables(kinds: tuple[str, ...] = LOSS_KINDS, Bs: tuple[float, ...] = (1.0, 2.0, 4.0)) -> st.SearchStrategy[dict]:
     """``[loss]`` tables for one-output models: squared, logistic, hinge (clipped at B) or zero_one (B = 1)."""
     for kind in kinds:
         check_choice(kind, "kinds", LOSS_KINDS)
 
-    def table(kind: str) -> st.SearchStrategy[dict]:
-        if kind == "zero_one":
-            return st.just({"kind": "zero_one"})
-        return st.sampled_from(Bs).map(lambda B: {"kind": kind, "B": float(B)})
-
-    return st.sampled_from(kinds).flatmap(table)
+    options = [st.just({"kind": "zero_one"}) if kind == "zero_one" else
+               st.builds(dict, kind=st.just(kind), B=st.sampled_from(tuple(float(B) for B in Bs)))
+               for kind in kinds]
+    return st.one_of(options)
 
 
+@functools.lru_cache(maxsize=None)
 def sample_sizes(min_n: int = 1, max_n: int = 120) -> st.SearchStrategy[int]:
     """Training-sample sizes n in [min_n, max_n] (shrinking towards min_n)."""
     min_n = check_positive_int(min_n, "min_n")
@@ -131,6 +138,7 @@ def sample_sizes(min_n: int = 1, max_n: int = 120) -> st.SearchStrategy[int]:
     return st.integers(min_n, max_n)
 
 
+@functools.lru_cache(maxsize=None)
 def teacher_tables(
     p: int,
     K: int,
@@ -174,13 +182,19 @@ def populations(
     return teacher_tables(network.n_params, grid.K, loss_kind, **kwargs).map(build)
 
 
+@functools.lru_cache(maxsize=None)
 def penalty_tables(
     d: float, K: int, *, a: tuple[float, float] = (0.25, 8.0), ratio: tuple[float, float] | None = None
 ) -> st.SearchStrategy[dict]:
     """``[penalty]`` tables {a, lam}: a drawn in ``a``, and a lam = r d with r in ``ratio`` (default [1, K]),
     so that d <= a lam <= R = K d (theorem A's d <= a lam, L2's a lam <= R)."""
     lo, hi = ratio if ratio is not None else (1.0, float(K))
-    return st.tuples(st.floats(*a), st.floats(lo, hi)).map(lambda t: {"a": t[0], "lam": t[1] * d / t[0]})
+    return st.tuples(st.floats(*a), st.floats(lo, hi)).map(functools.partial(_penalty_table, d))
+
+
+def _penalty_table(d: float, a_ratio: tuple[float, float]) -> dict:
+    a, ratio = a_ratio
+    return {"a": a, "lam": ratio * d / a}
 
 
 def penalties(d: float, K: int, **kwargs: Any) -> st.SearchStrategy[Penalty]:
@@ -206,7 +220,9 @@ class ProblemSpace:
     (nu = f B) or ``"f0"`` (nu = f F(0), F at the zero codes); Q-CD starts: 1..``max_starts`` of ``starts``
     (``"zero"``, ``"random"`` = hypothesis-drawn codes), order cyclic or random (seeded).
 
-    ``resamples``: training samples drawn over one fixed population when a claim is probabilistic.
+    Probabilistic claims: ``screen_resamples`` training samples per population screen it (a one-sided
+    binomial test at ``screen_level``, no correction: it only decides where to look), and a population that
+    passes is tested on ``resamples`` fresh training samples (``qtheory.harness``).
     """
 
     models: tuple[str, ...] = ("linear", "mlp")
@@ -231,7 +247,9 @@ class ProblemSpace:
     nu_frac: tuple[float, float] = (0.0, 0.99)
     starts: tuple[str, ...] = START_KINDS
     max_starts: int = 2
-    resamples: int = 40
+    screen_resamples: int = 20
+    screen_level: float = 0.01
+    resamples: int = 60
 
     def __post_init__(self) -> None:
         check_choice(self.penalty, "penalty", PENALTY_MODES)
@@ -240,6 +258,9 @@ class ProblemSpace:
             check_choice(s, "starts", START_KINDS)
         check_positive_int(self.max_codes, "max_codes", min_val=3)
         check_positive_int(self.resamples, "resamples")
+        check_positive_int(self.screen_resamples, "screen_resamples")
+        if not 0 < self.screen_level < 1:
+            raise ValueError(f"screen_level == {self.screen_level!r}, must be in (0, 1)")
         check_positive_int(self.max_starts, "max_starts")
         if self.min_K > self.max_K:
             raise ValueError(f"min_K == {self.min_K}, must be <= max_K == {self.max_K}")
@@ -330,13 +351,18 @@ def case_specs(draw: Any, space: ProblemSpace = ProblemSpace()) -> CaseSpec:
         knobs["ratio"] = draw(st.floats(lo, hi))
     if space.nu != "zero":
         knobs["nu_frac"] = draw(st.floats(*space.nu_frac))
-    start = st.sampled_from(space.starts).flatmap(
-        lambda kind: st.just("zero") if kind == "zero" else st.lists(st.integers(-K, K), min_size=p, max_size=p)
-    )
-    knobs["starts"] = draw(st.lists(start, min_size=1, max_size=space.max_starts))
+    knobs["starts"] = draw(_starts(space.starts, K, p, space.max_starts))
     knobs["order"] = draw(st.sampled_from(("cyclic", "random")))
     knobs["qcd_seed"] = draw(st.integers(0, _SEED_MAX))
     return CaseSpec(config, knobs, space)
+
+
+@functools.lru_cache(maxsize=None)
+def _starts(kinds: tuple[str, ...], K: int, p: int, max_starts: int) -> st.SearchStrategy[list]:
+    """1..max_starts Q-CD starts: "zero", or codes drawn in [-K, K]^p ("random")."""
+    options = [st.just("zero") if kind == "zero" else st.lists(st.integers(-K, K), min_size=p, max_size=p)
+               for kind in kinds]
+    return st.lists(st.one_of(options), min_size=1, max_size=max_starts)
 
 
 # ===================================================================================== built cases
@@ -388,8 +414,11 @@ def resolve_penalty(spec: CaseSpec, U: float) -> dict | None:
 
 
 def resolve_nu(spec: CaseSpec, problem: Problem, U: float) -> float:
-    """nu from the spec's mode (see :class:`ProblemSpace`); the L2 limit comes from ``qtheory.theory``."""
+    """nu from the spec's mode (see :class:`ProblemSpace`; ``"fixed"`` takes the knob ``nu`` as it is); the
+    L2 limit comes from ``qtheory.theory``."""
     mode, f = spec.knobs["nu_mode"], spec.knobs.get("nu_frac", 0.0)
+    if mode == "fixed":
+        return float(spec.knobs["nu"])
     if mode == "zero":
         return 0.0
     if mode == "free":

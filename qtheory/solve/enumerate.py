@@ -104,11 +104,16 @@ class ExactQuantities:
         k = int(np.argmin(self.min_L_by_k[: s + 1]))
         if not np.isfinite(self.min_L_by_k[k]):
             raise ValueError(f"no code vector has at most s = {s} non-zeros (the grid has no zero level)")
-        return self.argmin_L_by_k[k].copy(), float(self.min_L_by_k[k])
+        codes = self.argmin_L_by_k[k].copy()
+        return codes, float(self.problem.population_risk(codes))  # the reference evaluation, like L*_Q
 
     def eps(self, s: int) -> float:
-        """eps = L(beta*_eps) - L*_Q for sparsity level s."""
-        return self.best_sparse(s)[1] - float(self.L_star)
+        """eps = L(beta*_eps) - L*_Q >= 0 for sparsity level s.
+
+        Both terms come from the same reference evaluation; two different minimizers with equal risk can still
+        differ by float round-off (~1e-17), so the difference is floored at 0, its exact lower bound.
+        """
+        return max(0.0, self.best_sparse(s)[1] - float(self.L_star))
 
     def gamma(self, codes: Any, objective: str = "penalized") -> float:
         """Exact gap Gamma = objective(codes) - min objective (>= 0)."""
