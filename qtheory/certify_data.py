@@ -4,7 +4,7 @@ Protocol, for one data set and one seed:
 
 1. **Split.** A seeded permutation of the rows gives three disjoint parts: the *test* split (a fraction
    ``test_fraction``), the *preparation* rows S0 and the *certification* rows S1 (S0 and S1 form the training
-   split).  The test split is read once, by the final evaluation, after every choice has been made.
+   split).  The test split is set aside and used once, by the final evaluation, after every choice.
 2. **Features.** A feature map fixed before S1 is seen: the affine map x -> (x - c) / s with c, s the mean
    and standard deviation of the features on S0 alone (constant features: s = 1), or, for a data set whose
    feature range is documented (digits: pixel intensities 0..16), the data-free map of that range onto
@@ -26,7 +26,8 @@ Protocol, for one data set and one seed:
    Because the bound holds for every beta at once it may be evaluated at the trained beta whatever loss
    trained it.  With several layers on different grids the count uses the largest |Q| (still an upper
    bound on the number of networks with k non-zeros).
-5. **Selection.** The configuration with the smallest V1 value on S1 is chosen; the choice sees the
+5. **Selection.** The configuration with the smallest V1 value on S1 is chosen (or, given a certificate
+   budget b, the one with the smallest training error among those with V1 <= b); the choice sees the
    training split only, and its price is the ln M already in every certificate.
 6. **Evaluation.** The chosen network, and the STE baseline of the same architecture and grid (its own,
    typically dense, non-zero count; same M), are evaluated on the test split.
@@ -36,6 +37,7 @@ Every formula comes from :mod:`qtheory.theory` (V1, V2); nothing is re-typed her
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,7 +55,7 @@ from qtheory.validation import check_choice, check_positive_int, check_positive_
 #: documented feature ranges of bundled data sets: mapped onto [-1, 1] without looking at any sample
 KNOWN_RANGES: dict[str, tuple[float, float]] = {"digits": (0.0, 16.0)}
 PREPROCESSING = ("auto", "standardize", "range")
-SURROGATES = ("logistic", "hinge", "squared")
+SURROGATES = ("logistic", "hinge", "squared", "zero_one")
 #: at most this many classes (a target with more distinct values is not a classification target)
 MAX_CLASSES = 100
 #: V1 (Maurer's bound) needs n >= 8 certification rows
@@ -122,19 +124,22 @@ class Config:
 
 
 def default_configs(n_classes: int) -> list[Config]:
-    """The configurations searched by default: sparse linear models on ternary and 5-level grids.
+    """The configurations searched by default (logistic surrogate, biases everywhere).
 
-    Binary problems: lam d / 2 (the price of one non-zero in F) in {0.0025, ..., 0.04}, d in {0.5, 1}, K in
-    {1, 2} (M = 20).  Multi-class problems (one output per class): price in {0.01, 0.015, 0.025}, d in
-    {0.5, 1}, K in {1, 2} (M = 12).
+    The price of one non-zero weight in F is lam d / 2 (a = d / lam).  Binary problems: linear models with
+    K in {1, 2, 3}, d in {1, 2}, and a tanh MLP with 2 hidden units, K = 1, d = 1; price in
+    {0.01, 0.02, 0.04, 0.08} (M = 28).  Multi-class problems (one output per class): linear models with
+    K = 1, d in {0.75, 1}, and a tanh MLP with 16 hidden units, K = 1, d = 1; price in
+    {0.01, 0.015, 0.02, 0.025} (M = 12).
     """
-    prices = (0.0025, 0.005, 0.01, 0.02, 0.04) if n_classes == 2 else (0.01, 0.015, 0.025)
-    return [
-        Config(lam=2 * price / step, K=K, step=step)
-        for K in (1, 2)
-        for step in (0.5, 1.0)
-        for price in prices
-    ]
+    if n_classes == 2:
+        shapes = [((), K, step) for K in (1, 2, 3) for step in (1.0, 2.0)] + [((2,), 1, 1.0)]
+        prices = (0.01, 0.02, 0.04, 0.08)
+    else:
+        shapes = [((), 1, step) for step in (0.75, 1.0)] + [((16,), 1, 1.0)]
+        prices = (0.01, 0.015, 0.02, 0.025)
+    return [Config(lam=2 * price / step, K=K, step=step, hidden=hidden)
+            for hidden, K, step in shapes for price in prices]
 
 
 # ===================================================================================== data protocol
@@ -232,8 +237,8 @@ def prepare_data(
     dataset: str | Path | Dataset,
     *,
     seed: int,
-    test_fraction: float = 0.25,
-    prep_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    prep_fraction: float = 0.05,
     preprocessing: str = "auto",
 ) -> PreparedData:
     """Load, encode, split and map the features of ``dataset`` (protocol steps 1-2 of the module docstring).
@@ -312,7 +317,7 @@ def build_problem(data: PreparedData, config: Config) -> Problem:
     return Problem(
         network=network,
         layer_grids=[config.grid()] * len(network.layout),
-        loss=Loss(config.loss, config.B),
+        loss=Loss(config.loss, 1.0 if config.loss == "zero_one" else config.B),
         train=data.train,
         penalty=config.penalty(),
         name=f"{data.name} {config.label()}",
@@ -350,13 +355,56 @@ def qsize(problem: Problem) -> int:
     return max(g.size for g in problem.layer_grids)
 
 
-def _assess(fit_problem: Problem, codes: np.ndarray, cert: Dataset, *, delta: float, M: int) -> dict[str, Any]:
+def _assess(problem: Problem, codes: np.ndarray, cert: Dataset, *, delta: float, M: int) -> dict[str, Any]:
     """Certificate facts of one network on S1 (no test data)."""
-    k = int(fit_problem.nonzeros(codes))
-    err = zero_one_error(fit_problem, codes, cert)
-    bounds = certificate(train_error=err, nonzeros=k, n=cert.n, p=fit_problem.p, Qsize=qsize(fit_problem),
+    k = int(problem.nonzeros(codes))
+    err = zero_one_error(problem, codes, cert)
+    bounds = certificate(train_error=err, nonzeros=k, n=cert.n, p=problem.p, Qsize=qsize(problem),
                          delta=delta, M=M)
-    return {"train_error": err, "nonzeros": k, "p": fit_problem.p, "Qsize": qsize(fit_problem), **bounds}
+    return {"train_error": err, "nonzeros": k, "p": problem.p, "Qsize": qsize(problem), **bounds}
+
+
+def select_config(rows: Sequence[dict[str, Any]], max_bound: float | None = None) -> int:
+    """Index of the chosen configuration, from training-split facts only (``bound_V1``, ``train_error``).
+
+    ``max_bound = None``: the smallest V1.  ``max_bound = b``: the smallest training 0-1 error among the
+    configurations whose V1 <= b (ties: the smaller V1), i.e. the best fit that meets a certificate budget;
+    the smallest V1 when none meets it.  Either way the choice is one of M, paid for by V2's ln M.
+    Remaining ties go to the earlier configuration.
+    """
+    if not rows:
+        raise ValueError("rows must list at least one configuration")
+    order = range(len(rows))
+    if max_bound is not None:
+        max_bound = float(check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0))
+        within = [i for i in order if rows[i]["bound_V1"] <= max_bound]
+        if within:
+            return min(within, key=lambda i: (rows[i]["train_error"], rows[i]["bound_V1"], i))
+    return min(order, key=lambda i: (rows[i]["bound_V1"], i))
+
+
+def selection_rule(max_bound: float | None) -> str:
+    """The selection rule of :func:`select_config`, in words."""
+    if max_bound is None:
+        return "smallest V1 on the certification rows among the M configurations"
+    return (f"smallest training error among the M configurations with V1 <= {max_bound:g} on the certification "
+            "rows (smallest V1 if none)")
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None):
+    """Run the STE training with ``threads`` intra-op torch threads (None: leave torch's setting)."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # ===================================================================================== pipeline
@@ -366,11 +414,13 @@ def certify_dataset(
     seed: int,
     delta: float = 0.05,
     configs: Sequence[Config] | None = None,
-    test_fraction: float = 0.25,
-    prep_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    prep_fraction: float = 0.05,
     preprocessing: str = "auto",
     nu: float = 0.0,
     ste_options: dict[str, Any] | None = None,
+    max_bound: float | None = None,
+    torch_threads: int | None = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train, select and certify (module docstring); return the JSON-ready record.
@@ -383,9 +433,16 @@ def certify_dataset(
 
     ``configs`` defaults to :func:`default_configs`; pass a fixed list (e.g. one lam per entry) to trace
     bounds and test errors across configurations: every entry's certificate pays ln M for M = len(configs).
+    ``max_bound``: the selection rule of :func:`select_config` (None: smallest V1).  ``torch_threads``:
+    intra-op threads of the STE training (default 1: full-batch training on a few thousand rows gains nothing
+    from more, and one thread makes the float results machine-independent).
     """
     delta = check_probability(delta, "delta")
+    if max_bound is not None:
+        check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0)
     nu = check_positive_real(nu, "nu", allow_zero=True)
+    if torch_threads is not None:
+        torch_threads = check_positive_int(torch_threads, "torch_threads")
     say = progress or (lambda _msg: None)
     data = prepare_data(dataset, seed=seed, test_fraction=test_fraction, prep_fraction=prep_fraction,
                         preprocessing=preprocessing)
@@ -403,7 +460,8 @@ def certify_dataset(
     rows: list[dict[str, Any]] = []
     for i, config in enumerate(configs):
         problem = build_problem(data, config)
-        fit = train_config(problem, config, seed=seed, nu=nu, ste_options=ste_options)
+        with _torch_threads(torch_threads):
+            fit = train_config(problem, config, seed=seed, nu=nu, ste_options=ste_options)
         row = {"config": config.to_json(), **_assess(problem, fit.codes, cert, delta=delta, M=M),
                "ste": _assess(problem, fit.ste_codes, cert, delta=delta, M=M), "qcd": fit.qcd,
                "seconds": fit.seconds}
@@ -412,7 +470,7 @@ def certify_dataset(
         say(f"[{i + 1}/{M}] {config.label()}: k={row['nonzeros']} train error={row['train_error']:.4f} "
             f"V1={row['bound_V1']:.4f} (STE k={row['ste']['nonzeros']} V1={row['ste']['bound_V1']:.4f}) "
             f"{fit.seconds:.1f}s")
-    best = min(range(M), key=lambda i: (rows[i]["bound_V1"], i))
+    best = select_config(rows, max_bound)
     chosen = fits[best]
 
     # ---- final evaluation: the first and only reading of the test split
@@ -438,7 +496,8 @@ def certify_dataset(
         "n_prep": data.n_prep,
         "preprocessing": data.preprocessing,
         "n_classes": data.n_classes,
-        "selection": "smallest V1 on the certification rows among the M configurations",
+        "selection": selection_rule(max_bound),
+        "max_bound": max_bound,
         "config": top["config"],
         "codes": [int(c) for c in chosen.codes],
         "qcd": top["qcd"],
@@ -450,5 +509,6 @@ def certify_dataset(
 
 __all__ = [
     "Config", "PreparedData", "Fit", "certificate", "certify_dataset", "default_configs", "encode_labels",
+    "select_config", "selection_rule",
     "load_raw", "prepare_data", "split_rows", "build_problem", "train_config", "zero_one_error",
 ]

@@ -16,10 +16,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
                              "class label in the last column)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split and of training (default 0)")
     parser.add_argument("--delta", type=float, default=0.05, help="confidence level delta' in (0, 1) (default 0.05)")
-    parser.add_argument("--test-fraction", type=float, default=0.25, help="fraction of rows held out (default 0.25)")
-    parser.add_argument("--prep-fraction", type=float, default=0.1,
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="fraction of rows held out (default 0.2)")
+    parser.add_argument("--prep-fraction", type=float, default=0.05,
                         help="fraction of the training split whose features fix the standardization and are "
-                             "left out of the certificate (default 0.1)")
+                             "left out of the certificate (default 0.05)")
+    parser.add_argument("--max-bound", type=float, default=None, metavar="B",
+                        help="choose the configuration with the smallest training error among those whose V1 "
+                             "bound is <= B (default: the smallest V1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -31,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
-                             prep_fraction=args.prep_fraction, progress=None if args.quiet else say)
+                             prep_fraction=args.prep_fraction, max_bound=args.max_bound,
+                             progress=None if args.quiet else say)
     if args.json:
         print(json.dumps(record))
         return 0
@@ -45,7 +49,7 @@ def format_record(r: dict) -> str:
     lines = [
         f"data set {r['dataset']} (seed {r['seed']}): n = {r['n_train']} certification rows, {r['n_prep']} "
         f"preparation rows, {r['n_test']} test rows; features {r['preprocessing']}",
-        f"chosen among M = {r['M']} configurations on the training split: {r['config']['label']}",
+        f"chosen among M = {r['M']} configurations on the training split ({r['selection']}): {r['config']['label']}",
         f"  Q-CD:  k = {r['nonzeros']} of p = {r['p']}, |Q| = {r['Qsize']}, train error {r['train_error']:.4f}, "
         f"test error {r['test_error']:.4f}",
         f"         V1 bound {r['bound_V1']:.4f}, Hoeffding bound {r['bound_hoeffding']:.4f}  (delta' = {r['delta']:g})",

@@ -1,0 +1,300 @@
+"""The real-data certification pipeline: certificate arithmetic, the held-out test split, the data protocol and
+its errors.  Pipeline runs use two small configurations and a short STE run to stay fast."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qtheory.certify_data import (
+    Config,
+    certificate,
+    certify_dataset,
+    encode_labels,
+    prepare_data,
+    select_config,
+    split_rows,
+)
+from qtheory.cli import main
+from qtheory.data import Dataset
+
+SMALL_CONFIGS = [Config(lam=0.08, K=2, step=1.0), Config(lam=0.04, K=1, step=1.0)]
+STE_QUICK = {"epochs": 100}
+REQUIRED = {"dataset", "n_train", "n_test", "train_error", "test_error", "nonzeros", "p", "Qsize", "M", "delta",
+            "bound_V1", "bound_hoeffding"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# An independent transcription of V1 and of the Hoeffding certificate (THEORY.md section 3 and L1 with V2's
+# ln M), written here on purpose without qtheory.theory, to check the pipeline's numbers against.
+def _kl(q: float, r: float) -> float:
+    out = 0.0
+    if q > 0:
+        out += q * math.log(q / r)
+    if q < 1:
+        out += (1 - q) * math.log((1 - q) / (1 - r))
+    return out
+
+
+def _kl_inverse(q: float, c: float) -> float:
+    """max{r in [q, 1] : kl(q||r) <= c} by bisection in plain floats."""
+    if q >= 1:
+        return 1.0
+    lo, hi = q, 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid >= 1 or _kl(q, mid) > c:
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def independent_v1(Ln: float, k: int, n: int, p: int, Qsize: int, delta: float, M: int) -> float:
+    c = (k * math.log(p * Qsize) + math.log(2 * (p + 1) * math.sqrt(n) / delta) + math.log(M)) / n
+    return _kl_inverse(Ln, c)
+
+
+def independent_hoeffding(Ln: float, k: int, n: int, p: int, Qsize: int, delta: float, M: int) -> float:
+    return Ln + math.sqrt((k * math.log(p * Qsize) + math.log(2 * (p + 1) / delta) + math.log(M)) / (2 * n))
+
+
+def _check_record_bounds(facts: dict, n: int, delta: float, M: int) -> None:
+    args = (facts["train_error"], facts["nonzeros"], n, facts["p"], facts["Qsize"], delta, M)
+    assert facts["bound_V1"] == pytest.approx(independent_v1(*args), abs=1e-9)
+    assert facts["bound_hoeffding"] == pytest.approx(independent_hoeffding(*args), abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def record():
+    return certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
+
+
+@given(
+    Ln=st.floats(0.0, 1.0),
+    k=st.integers(0, 40),
+    extra=st.integers(0, 500),
+    n=st.integers(8, 100_000),
+    Qsize=st.integers(2, 255),
+    delta=st.floats(1e-6, 0.5),
+    M=st.integers(1, 1000),
+)
+def test_certificate_agrees_with_an_independent_transcription(Ln, k, extra, n, Qsize, delta, M):
+    p = k + extra + 1
+    got = certificate(train_error=Ln, nonzeros=k, n=n, p=p, Qsize=Qsize, delta=delta, M=M)
+    assert got["bound_V1"] == pytest.approx(independent_v1(Ln, k, n, p, Qsize, delta, M), abs=1e-9)
+    assert got["bound_hoeffding"] == pytest.approx(independent_hoeffding(Ln, k, n, p, Qsize, delta, M), abs=1e-12)
+    assert Ln <= got["bound_V1"] <= 1.0
+
+
+def test_certificate_pays_for_selection_and_sparsity():
+    base = dict(train_error=0.03, n=400, p=31, Qsize=3, delta=0.05)
+    one = certificate(nonzeros=5, M=1, **base)
+    many = certificate(nonzeros=5, M=24, **base)
+    denser = certificate(nonzeros=6, M=24, **base)
+    assert one["bound_V1"] < many["bound_V1"] < denser["bound_V1"]
+    assert one["bound_hoeffding"] < many["bound_hoeffding"] < denser["bound_hoeffding"]
+
+
+def test_record_certificates_recomputed_from_the_json_fields(record):
+    assert REQUIRED <= set(record)
+    record = json.loads(json.dumps(record))  # exactly what --json prints
+    n, delta, M = record["n_train"], record["delta"], record["M"]
+    assert M == len(SMALL_CONFIGS) and delta == 0.05
+    _check_record_bounds(record, n, delta, M)
+    _check_record_bounds(record["ste"], n, delta, M)  # the baseline pays the same ln M
+    for row in record["configs"]:
+        _check_record_bounds(row, n, delta, M)
+    # the chosen configuration is the one with the smallest V1 (a choice on the training split)
+    assert record["bound_V1"] == min(row["bound_V1"] for row in record["configs"])
+
+
+def test_selection_rules():
+    rows = [
+        {"bound_V1": 0.15, "train_error": 0.05},
+        {"bound_V1": 0.18, "train_error": 0.02},
+        {"bound_V1": 0.25, "train_error": 0.00},
+        {"bound_V1": 0.17, "train_error": 0.02},
+    ]
+    assert select_config(rows) == 0  # smallest V1
+    assert select_config(rows, 0.2) == 3  # best fit within the budget; tie on train error -> smaller V1
+    assert select_config(rows, 0.16) == 0
+    assert select_config(rows, 0.1) == 0  # nothing within the budget: smallest V1
+    with pytest.raises(ValueError, match=r"max_bound == 2"):
+        select_config(rows, 2)
+
+
+def test_record_facts_match_the_network_and_the_data(record):
+    data = prepare_data("breast_cancer", seed=3)
+    assert record["n_train"] == data.cert.n and record["n_test"] == data.test.n
+    assert record["n_train"] + record["n_prep"] + record["n_test"] == 569
+    codes = np.array(record["codes"])
+    cfg = record["config"]
+    assert record["p"] == codes.size == 31 and record["Qsize"] == 2 * cfg["K"] + 1
+    assert record["nonzeros"] == int(np.count_nonzero(codes))
+    # f(x) = w.x + b with w = codes[:30] d, b = codes[30] d; a sample is an error when y f(x) <= 0
+    def error(ds):
+        f = ds.X @ (codes[:30] * cfg["step"]) + codes[30] * cfg["step"]
+        return float(np.mean(ds.y * f <= 0))
+
+    assert record["train_error"] == pytest.approx(error(data.cert), abs=1e-12)
+    assert record["test_error"] == pytest.approx(error(data.test), abs=1e-12)
+    assert record["qcd"]["local"]
+    # the STE baseline is the same architecture and grid, trained without the sparsity search
+    assert len(record["ste"]["codes"]) == 31 and record["ste"]["nonzeros"] >= record["nonzeros"]
+
+
+def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
+    import sklearn.datasets as skd
+
+    bunch = skd.load_breast_cancer()
+    X, y = bunch.data.copy(), bunch.target.copy()
+    test_rows = prepare_data(Dataset(X, y), seed=3).rows["test"]
+    rng = np.random.default_rng(0)
+    X[test_rows] = rng.normal(0.0, 1e6, size=(test_rows.size, X.shape[1]))  # garbage features
+    y[test_rows] = 1 - y[test_rows]  # every test label flipped
+    poisoned = certify_dataset(Dataset(X, y), seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
+    for key in ("codes", "bound_V1", "bound_hoeffding", "train_error", "nonzeros", "n_train", "config"):
+        assert poisoned[key] == record[key], key
+    assert poisoned["ste"]["codes"] == record["ste"]["codes"]
+    for clean_row, bad_row in zip(record["configs"], poisoned["configs"]):
+        drop = {"test_error", "seconds", "ste"}
+        assert {k: v for k, v in bad_row.items() if k not in drop} == {k: v for k, v in clean_row.items() if k not in drop}
+    # ... while the final evaluation does see the poison
+    assert poisoned["test_error"] != record["test_error"]
+
+
+def test_an_mlp_configuration_is_certified_the_same_way():
+    r = certify_dataset("iris", seed=1, configs=[Config(lam=0.04, hidden=(3,))], ste_options=STE_QUICK)
+    assert r["p"] == 4 * 3 + 3 + 3 * 3 + 3 and r["Qsize"] == 3 and r["M"] == 1
+    assert r["nonzeros"] == int(np.count_nonzero(r["codes"])) and r["qcd"]["local"]
+    _check_record_bounds(r, r["n_train"], r["delta"], 1)
+
+
+def test_test_labels_unseen_in_training_count_as_errors():
+    y, classes = encode_labels(np.array([3, 5, 5, 3]))
+    assert classes.tolist() == [3, 5] and y.tolist() == [-1.0, 1.0, 1.0, -1.0]
+    other, _ = encode_labels(np.array([3, 9]), classes)
+    assert other.tolist() == [-1.0, 0.0]  # 0: no sign of f matches it
+    multi, classes = encode_labels(np.array([0, 2, 4]))
+    assert multi.tolist() == [0, 1, 2]
+    assert encode_labels(np.array([2, 7]), classes)[0].tolist() == [1, -1]
+
+
+# ---------------------------------------------------------------------------------------------------------
+def test_split_is_seeded_disjoint_and_complete():
+    a = split_rows(100, seed=1, test_fraction=0.2, prep_size=5)
+    b = split_rows(100, seed=1, test_fraction=0.2, prep_size=5)
+    c = split_rows(100, seed=2, test_fraction=0.2, prep_size=5)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["test"], c["test"])
+    assert [a["test"].size, a["prep"].size, a["cert"].size] == [20, 5, 75]
+    assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(100))
+
+
+def test_standardization_uses_the_preparation_rows_only():
+    data = prepare_data("breast_cancer", seed=0)
+    prep = data.train.X[: data.n_prep]
+    assert data.n_prep == round(0.05 * data.train.n)
+    assert np.allclose(prep.mean(axis=0), 0.0, atol=1e-9) and np.allclose(prep.std(axis=0), 1.0)
+    assert not np.allclose(data.cert.X.mean(axis=0), 0.0, atol=1e-3)
+
+
+def test_documented_range_uses_no_rows():
+    import sklearn.datasets as skd
+
+    data = prepare_data("digits", seed=0)
+    assert data.n_prep == 0 and data.n_classes == 10 and data.n_outputs == 10
+    raw = skd.load_digits().data[data.rows["test"]]
+    assert np.array_equal(data.test.X, (raw - 8.0) / 8.0)
+    with pytest.raises(ValueError, match="preprocessing == 'range' needs a documented feature range"):
+        prepare_data("wine", seed=0, preprocessing="range")
+
+
+# ---------------------------------------------------------------------------------------------------------
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match=r"dataset == 'mnist', must be one of 'breast_cancer'"):
+        certify_dataset("mnist", seed=0)
+    with pytest.raises(ValueError, match=r"delta == 1.5, must be in \(0.0, 1.0\)"):
+        certify_dataset("iris", seed=0, delta=1.5)
+    with pytest.raises(ValueError, match="configs must list at least one configuration"):
+        certify_dataset("iris", seed=0, configs=[])
+    with pytest.raises(TypeError, match=r"configs\[0\] must be a Config"):
+        certify_dataset("iris", seed=0, configs=[{"lam": 0.1}])
+    with pytest.raises(ValueError, match=r"test_fraction == 1.2"):
+        prepare_data("iris", seed=0, test_fraction=1.2)
+    with pytest.raises(ValueError, match=r"config.loss == 'tanh'"):
+        Config(lam=0.1, loss="tanh")
+
+
+def _write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def _rows(n, classes, seed=0):
+    rng = np.random.default_rng(seed)
+    lines = ["a,b,label"]
+    for i in range(n):
+        lines.append(f"{rng.normal():.4f},{rng.normal():.4f},{classes[i % len(classes)]}")
+    return "\n".join(lines) + "\n"
+
+
+MALFORMED = {
+    "ragged row": ("a,b,label\n1,2,0\n3,4\n5,6,1\n", r"line 3: 2 fields, the header has 3"),
+    "not a number": ("a,b,label\n1,2,0\n3,x,1\n", r"line 3: 'x' is not a number"),
+    "header only": ("a,b,label\n", r"a header row and at least one data row"),
+    "empty file": ("", r"a header row and at least one data row"),
+    "no feature column": ("label\n0\n1\n", r"at least one feature column and a target column"),
+    "one class": (_rows(40, [1]), r"at least 2 classes"),
+    "regression target": (
+        "a,label\n" + "".join(f"{i},{i * 0.37:.3f}\n" for i in range(300)),
+        r"has \d+ distinct values, more than 100: certify-data needs a classification target",
+    ),
+    "too few rows": (_rows(9, [0, 1]), r"V1 needs at least 8"),
+    "infinite value": ("a,b,label\n1,inf,0\n2,3,1\n", r"NaN or infinite"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_csv_gives_a_clear_error(tmp_path, capsys, case):
+    text, message = MALFORMED[case]
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match=message):
+        certify_dataset(path, seed=0, configs=SMALL_CONFIGS)
+    # the command prints one line naming the problem and exits 2
+    assert main(["certify-data", "--dataset", path, "--json"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("qtheory certify-data: error:")
+
+
+def test_cli_missing_file_and_unknown_name(tmp_path, capsys):
+    assert main(["certify-data", "--dataset", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["certify-data", "--dataset", "mnist"]) == 2
+    assert "dataset == 'mnist', must be one of" in capsys.readouterr().err
+
+
+def test_cli_json_on_a_csv_file(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(150, 3))
+    y = np.array([0, 2, 5])[np.argmax(X, axis=1)]  # three classes, labelled 0, 2, 5: the largest feature
+    lines = ["x1,x2,x3,y"] + [f"{a:.5f},{b:.5f},{c:.5f},{t}" for (a, b, c), t in zip(X, y)]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    argv = ["certify-data", "--dataset", path, "--seed", "2", "--delta", "0.1", "--max-bound", "0.9", "--json", "--quiet"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert REQUIRED <= set(out)
+    assert out["dataset"] == path and out["delta"] == 0.1 and out["n_test"] == 30 and out["n_classes"] == 3
+    hidden = out["config"]["hidden"]
+    assert out["p"] == (3 * 3 + 3 if not hidden else 3 * hidden[0] + hidden[0] + hidden[0] * 3 + 3)
+    assert out["M"] == 12 and out["max_bound"] == 0.9
+    _check_record_bounds(out, out["n_train"], out["delta"], out["M"])
+    assert out["bound_V1"] <= 0.9 and out["train_error"] <= 0.1  # three weights on the diagonal fit these data
+    # the budget rule: no configuration within the budget has a smaller training error
+    assert all(r["train_error"] >= out["train_error"] for r in out["configs"] if r["bound_V1"] <= 0.9)
