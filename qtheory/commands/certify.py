@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(problem.describe())
     verdict = "is" if cert.local else "is NOT"
-    print(f"F = {cert.F:.12g}; the codes {verdict} a nu-local solution for nu = {nu:g} "
+    print(f"F = {cert.F:.12g}; this point {verdict} a nu-local solution for nu = {nu:g} "
           f"({cert.n_checked} neighbours checked, {cert.method})")
     for j, s, dec in cert.violations:
         print(f"  violation: coordinate {j}, direction {s:+d}, decrease {dec:.6g} > nu")
