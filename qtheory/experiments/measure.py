@@ -1,0 +1,171 @@
+"""What a cell measures at one solution beta^ (integer codes), every formula taken from ``qtheory.theory``.
+
+On an enumerable problem (exact quantities known):
+
+* realized excess risk L(beta^) - L*_Q, ||beta^||_0, L_n(beta^), F(beta^);
+* Gamma in three senses: Gamma_Ln = L_n(beta^) - min L_n (the gap of A0), Gamma_F = F(beta^) - min F (the
+  suboptimality gap), and for A and B the smallest valid Gamma, max(0, F(beta^) - F(beta*_eps));
+* every applicable bound on the excess risk: A0 (always), A (penalty with d <= a lam), B (beta^ certified
+  nu-local and L2's hypotheses met), V1 (B x kl^{-1}(L_n/B, c) - L*_Q: V1 bounds L/B for the loss divided by
+  B); with ``s = "best"`` A and B are evaluated at every s = 1..p and the smallest value is kept (valid: the
+  proofs use only L1's event, which holds for every s at once);
+* tightness = bound / realized excess (None when the excess is 0), and whether the bound was violated;
+* B's sparsity bound ||beta^||_0 <= 2T/c_Q + A/c_Q^2 and L2's threshold |beta^_j| = 0 or > a lam - d.
+
+Instance-level facts (L1's event on the sample: dev(k) <= D(k) for every k; A0's dense event) are measured
+once per instance by :func:`instance_facts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from qtheory.experiments.instance import Instance
+
+#: an excess risk at most this times B in absolute value is round-off (L and L*_Q summed in another order):
+#: it is recorded as 0, and the tightness is then undefined
+EXCESS_RTOL = 1e-12
+#: relative round-off allowance when a |beta_j| is compared with L2's threshold a lam - d (ties count as
+#: violations: L2 claims |beta_j| > a lam - d strictly)
+THRESHOLD_RTOL = 1e-9
+
+
+def _f(x: Any) -> float:
+    return float(np.asarray(x))
+
+
+def _common_numbers(inst: Instance, delta: float) -> dict[str, Any]:
+    pb = inst.problem
+    return {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": int(pb.Qsize), "delta": float(delta)}
+
+
+# ================================================================================ instance facts
+def instance_facts(inst: Instance, delta: float, M: int) -> dict[str, Any]:
+    """Numbers shared by every cell of an instance (JSON-able)."""
+    from qtheory.theory import dense_radius, deviation_radius
+
+    pb = inst.problem
+    num = _common_numbers(inst, delta)
+    out: dict[str, Any] = {**num, "M": int(M), "d": inst.step, "K": int(max(g.K for g in pb.param_grids))}
+    if inst.resolved is not None:
+        out.update(a=inst.resolved.penalty.a, lam=inst.resolved.penalty.lam, nu=inst.resolved.nu,
+                   nu_limit=inst.resolved.nu_limit)
+    base = inst.base
+    ks = np.arange(pb.p + 1)
+    D = np.asarray(deviation_radius(ks, **num), dtype=float)
+    D_dense = _f(dense_radius(**num))
+    finite = np.isfinite(base.dev_by_k)
+    out.update(
+        L_star=base.L_star, Ln_min=base.Ln_min, U=base.U, F_min=inst.F_min, enumeration=base.method,
+        n_codes=base.n_codes, eps_by_s=_eps_by_s(inst)[1].tolist(),
+        L1={
+            "dev_by_k": [float(x) if np.isfinite(x) else None for x in base.dev_by_k],
+            "D_by_k": D.tolist(),
+            "held": bool(np.all(base.dev_by_k[finite] <= D[finite])),
+            "worst_ratio": float(np.max(base.dev_by_k[finite] / D[finite])),
+        },
+        dense_event={"max_dev": float(np.max(base.dev_by_k[finite])), "D_dense": D_dense,
+                     "held": bool(np.max(base.dev_by_k[finite]) <= D_dense)},
+    )
+    return out
+
+
+# ================================================================================ exact problems
+def _bound_entry(value: float, excess: float, *, violated: bool, tol: float, **extra: Any) -> dict[str, Any]:
+    tight = value / excess if excess > tol else None
+    return {"value": float(value), "tightness": tight, "violated": bool(violated), **extra}
+
+
+def _eps_by_s(inst: Instance) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """s = 1..p, eps(s) = L(beta*_eps) - L*_Q with beta*_eps = argmin{L : ||beta||_0 <= s}, and the k it has."""
+    base = inst.base
+    s = np.arange(1, inst.problem.p + 1)
+    best_k = [int(np.argmin(base.min_L_by_k[: k + 1])) for k in s]
+    eps = np.array([max(0.0, float(base.min_L_by_k[k]) - base.L_star) for k in best_k])
+    return s, eps, best_k
+
+
+def _references(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """s = 1..p, eps(s) and F(beta*_eps) (None without a penalty)."""
+    pb = inst.problem
+    s, eps, best_k = _eps_by_s(inst)
+    refs = inst.base.argmin_L_by_k[best_k]
+    F_ref = np.atleast_1d(np.asarray(pb.objective(refs, "penalized"), dtype=float)) if pb.penalty else None
+    return s, eps, F_ref
+
+
+def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: Any, M: int, nu: float) -> dict[str, Any]:
+    """Every measurement of one solution on an enumerable problem (module docstring)."""
+    from qtheory.solve.certify import certify_local
+    from qtheory.theory import A, A0, B, L2, V1
+
+    pb, base = inst.problem, inst.base
+    codes = pb.check_codes(codes)
+    num = _common_numbers(inst, delta)
+    Ln = float(pb.empirical_risk(codes))
+    L = float(pb.population_risk(codes))
+    nnz = int(pb.nonzeros(codes))
+    tol = EXCESS_RTOL * num["B"]
+    excess = L - base.L_star
+    if abs(excess) <= tol:  # L and L*_Q summed in another order: the excess is 0
+        excess = 0.0
+    gamma_Ln = max(0.0, Ln - base.Ln_min)
+    sol: dict[str, Any] = {"codes": [int(c) for c in codes], "nnz": nnz, "Ln": Ln, "L": L, "excess": excess,
+                           "gamma_Ln": gamma_Ln}
+    bounds: dict[str, Any] = {}
+    checks: dict[str, Any] = {}
+
+    a0 = _f(A0.evaluate(Gamma=gamma_Ln, **num))
+    bounds["A0"] = _bound_entry(a0, excess, violated=excess > a0, tol=tol, Gamma=gamma_Ln)
+
+    v1 = _f(V1.evaluate(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"],
+                        delta=delta, M=M))
+    v1_excess = num["B"] * v1 - base.L_star
+    bounds["V1"] = _bound_entry(v1_excess, excess, violated=L / num["B"] > v1, tol=tol, risk_bound=num["B"] * v1)
+
+    if pb.penalty is not None and inst.step is not None:
+        a, lam, d = pb.penalty.a, pb.penalty.lam, inst.step
+        F = Ln + float(pb.penalty_value(codes))
+        sol.update(F=F, gamma_F=max(0.0, F - inst.F_min))
+        svec, eps, F_ref = _references(inst)
+        gam = np.maximum(0.0, F - F_ref)
+        pen = {"a": a, "lam": lam, "d": d}
+        pick = _pick_s(s_rule, pb.p)
+
+        a_ok = A.check(s=1, p=num["p"], **pen)["d <= a*lam"]
+        if a_ok:
+            vals = np.asarray(A.evaluate(s=svec, eps=eps, Gamma=gam, **num, **pen), dtype=float)
+            i = pick(vals)
+            bounds["A"] = _bound_entry(vals[i], excess, violated=excess > vals[i], tol=tol, s=int(svec[i]),
+                                       eps=float(eps[i]), Gamma=float(gam[i]))
+
+        cert = certify_local(pb, codes, nu)
+        hyp = B.check(s=1, p=num["p"], U=base.U, nu=nu, Qsize=num["Qsize"], **pen)
+        hyp.pop("s <= p")
+        l2_ok = all(hyp.values())
+        checks["local"] = bool(cert.local)
+        checks["L2_hypotheses"] = {k: bool(v) for k, v in hyp.items()}
+        threshold = _f(L2.evaluate(**pen))
+        beta = np.abs(pb.values(codes))
+        below = int(np.sum((beta > 0) & (beta <= threshold * (1 + THRESHOLD_RTOL))))
+        checks["L2"] = {"applicable": bool(l2_ok and cert.local), "threshold": threshold, "below": below,
+                        "nonzeros": nnz, "violated": bool(l2_ok and cert.local and below > 0)}
+        if l2_ok and cert.local:
+            vals = np.asarray(B.evaluate(s=svec, eps=eps, Gamma=gam, **num, **pen), dtype=float)
+            i = pick(vals)
+            bounds["B"] = _bound_entry(vals[i], excess, violated=excess > vals[i], tol=tol, s=int(svec[i]),
+                                       eps=float(eps[i]), Gamma=float(gam[i]))
+            extra = dict(s=svec, eps=eps, Gamma=gam, **num, **pen)
+            sparsity = np.asarray(B.evaluate_extra("sparsity_bound", **extra), dtype=float)
+            j = pick(sparsity)
+            checks["B_sparsity"] = {"bound": float(sparsity[j]), "nnz": nnz, "violated": bool(nnz > sparsity[j])}
+    return {"solution": sol, "bounds": bounds, "checks": checks}
+
+
+def _pick_s(s_rule: Any, p: int):
+    """Index of the s to report: the smallest value (``best``), or the given s (capped at p)."""
+    if s_rule == "best":
+        return lambda vals: int(np.argmin(vals))
+    return lambda vals: min(int(s_rule), p) - 1

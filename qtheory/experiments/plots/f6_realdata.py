@@ -1,0 +1,82 @@
+"""F6: real data, test error and V1 certificate of Q-CD and STE nets across lambda.
+
+Real data.  For breast_cancer and digits, against the MCP level lambda: the test error and the V1
+certificate (0-1 error, with V2's ln M) of the quantized linear classifier trained by Q-CD from an STE warm
+start, and of the rounded STE baseline.  Mean over split seeds, bars: min to max; the numbers are the
+mean non-zero counts ||beta^||_0 (Q-CD under its certificates, STE at its last lambda).  Source: sweep
+``realdata``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qtheory.experiments.plots import style
+
+NAME = "f6_realdata"
+SWEEPS = ("realdata",)
+
+
+def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, list[float]]]:
+    out: dict[str, dict[float, list[float]]] = {}
+    for rec in recs:
+        res = rec["result"]
+        if res["dataset"] != dataset:
+            continue
+        for row in res["configs"]:
+            lam = float(row["config"]["lam"])
+            for key, val in (("qcd_test", row["test_error"]), ("qcd_V1", row["bound_V1"]), ("qcd_k", row["nonzeros"]),
+                             ("ste_test", row["ste"]["test_error"]), ("ste_V1", row["ste"]["bound_V1"]),
+                             ("ste_k", row["ste"]["nonzeros"]), ("p", row["p"])):
+                out.setdefault(key, {}).setdefault(lam, []).append(float(val))
+    return out
+
+
+def _series(ax, table, key: str, color: str, marker: str, ls: str, label: str, mfc: str | None = None) -> None:
+    lams = np.array(sorted(table[key]))
+    vals = [np.asarray(table[key][lam]) for lam in lams]
+    mean = np.array([v.mean() for v in vals])
+    err = np.array([[m - v.min() for m, v in zip(mean, vals)], [v.max() - m for m, v in zip(mean, vals)]])
+    ax.errorbar(lams, mean, yerr=err, fmt=marker, ls=ls, color=color, mfc=mfc or color, capsize=1.5, lw=1.0,
+                elinewidth=0.7, label=label)
+
+
+def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[Path]:
+    from matplotlib.ticker import NullFormatter
+
+    recs = records.get("realdata", [])
+    datasets = sorted({r["result"]["dataset"] for r in recs})
+    fig, axes = style.figure(4.6, 2, 1)
+    for i, ax in enumerate(axes):
+        if i >= len(datasets):
+            style.no_data(ax, "no results for sweep realdata")
+            continue
+        name = datasets[i]
+        t = _table(recs, name)
+        k_ste = np.mean([v for vs in t["ste_k"].values() for v in vs])
+        _series(ax, t, "qcd_V1", style.COLORS["V1"], "s", "-", "Q-CD: V1 certificate")
+        _series(ax, t, "qcd_test", style.COLORS["V1"], "o", ":", "Q-CD: test error", mfc="white")
+        _series(ax, t, "ste_V1", style.COLORS["ste"], "^", "-", "STE: V1 certificate")
+        _series(ax, t, "ste_test", style.COLORS["ste"], "v", ":", "STE: test error", mfc="white")
+        lams = sorted(t["qcd_test"])
+        for lam in lams:
+            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, np.mean(t["qcd_V1"][lam])), textcoords="offset points",
+                        xytext=(0, -10), ha="center", color=style.COLORS["V1"])
+        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V1"][lams[-1]])), textcoords="offset points",
+                    xytext=(0, 4), ha="center", va="bottom", color=style.COLORS["ste"])
+        ax.set_xscale("log")
+        ax.set_xticks(lams, [f"{lam:g}" for lam in lams])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(0, 1.1)
+        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        ax.set_ylabel("0-1 error")
+        ax.set_xlabel(r"MCP level $\lambda$")
+        p = int(np.median([v for vs in t["p"].values() for v in vs]))
+        M = int(np.median([r["result"]["M"] for r in recs if r["result"]["dataset"] == name]))
+        style.panel_label(ax, f"({'ab'[i]}) {name}: p = {p}, M = {M}")
+    if datasets:
+        axes[0].legend(loc="upper right", title=r"numbers: $\|\hat\beta\|_0$")
+    return style.save(fig, out_dir, NAME)

@@ -1,0 +1,348 @@
+"""The tightness report: for every result, cells run, violations and the tightness bound / realized excess.
+
+Input: the records of finished sweeps (``{sweep name: [record, ...]}``).  Output: a JSON-able summary
+(:func:`summarize`) and its Markdown rendering (:func:`render_markdown`).  Definitions:
+
+* a bound is *violated* at a cell when the realized quantity exceeds it (excess risk > bound; for V1, L > the
+  certified risk; for B's sparsity bound, ||beta^||_0 > bound; for L2, a non-zero |beta^_j| <= a lam - d;
+  for C, a move that does not lower F by more than nu, more moves than F(beta^0)/nu, or an uncertified
+  output).  A0, A, B and V1 are claims *with probability 1 - delta'*, so a violation is reported together with
+  whether L1's event held on that sample (a violation on L1's event contradicts the theorem); L1's event
+  itself may fail with probability delta', and its failures are tested against delta' with a binomial tail;
+* *tightness* = bound / realized excess risk, over cells with a positive excess (cells where the realized
+  excess is 0 within round-off are counted apart);
+* a bound on the excess risk is *vacuous* when it is at least B - L*_Q (every network satisfies that);
+  a certificate of a [0, 1] risk when it is at least 1.
+
+On real data the true risk is unknown: the certificate is compared with the test error, and "test error above
+the certificate" is counted as a violation (it can also happen by chance on a finite test split).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+EXCESS_BOUNDS = ("A0", "A", "B", "V1")
+#: the binomial tail below which L1's failure frequency is called inconsistent with delta'
+L1_ALPHA = 1e-3
+
+
+# ================================================================================== utilities
+def _stats(values: list[float]) -> dict[str, Any]:
+    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if arr.size == 0:
+        return {"n": 0, "median": None, "min": None, "max": None}
+    return {"n": int(arr.size), "median": float(np.median(arr)), "min": float(arr.min()), "max": float(arr.max())}
+
+
+def _seed(record: dict[str, Any]) -> Any:
+    cfg = record["config"]
+    if cfg["kind"] == "data":
+        return cfg["seed"]
+    return cfg["problem"]["data"].get("seed", 0)
+
+
+def _where(sweep: str, record: dict[str, Any], what: str) -> dict[str, Any]:
+    cfg = record["config"]
+    return {"sweep": sweep, "cell": record["id"], "file": f"{sweep}/cells/{record['id']}.json", "seed": _seed(record),
+            "labels": cfg.get("labels", {}), "solver": (cfg.get("solver") or {}).get("label"), "what": what,
+            "config": cfg}
+
+
+def binomial_tail(k: int, m: int, q: float) -> float:
+    """P(X >= k) for X ~ Binomial(m, q)."""
+    if k <= 0:
+        return 1.0
+    from scipy.stats import binom
+
+    return float(binom.sf(k - 1, m, q))
+
+
+def _toy(records: dict[str, list[dict[str, Any]]]):
+    for sweep, recs in records.items():
+        for rec in recs:
+            if rec["config"]["kind"] == "toy":
+                yield sweep, rec
+
+
+def _data(records: dict[str, list[dict[str, Any]]]):
+    for sweep, recs in records.items():
+        for rec in recs:
+            if rec["config"]["kind"] == "data":
+                yield sweep, rec
+
+
+# ================================================================================== per result
+def _l1(records) -> dict[str, Any]:
+    """L1's event on every distinct sample (instance), its failure frequency against delta'."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for sweep, rec in _toy(records):
+        from qtheory.experiments.spec import canonical_json
+
+        key = (sweep, canonical_json(rec["config"]["problem"]))
+        seen.setdefault(key, rec)
+    held = [r["instance"]["L1"]["held"] for r in seen.values()]
+    ratios = [r["instance"]["L1"]["worst_ratio"] for r in seen.values()]
+    deltas = [r["config"]["delta"] for r in seen.values()]
+    m, fails = len(held), int(sum(not h for h in held))
+    delta = max(deltas) if deltas else None
+    tail = binomial_tail(fails, m, delta) if m else None
+    dense = [r["instance"]["dense_event"]["held"] for r in seen.values()]
+    return {"samples": m, "event_failed": fails, "delta": delta, "binomial_tail": tail,
+            "violations": int(tail is not None and tail < L1_ALPHA), "dense_event_failed": int(sum(not d for d in dense)),
+            "worst_deviation_over_radius": _stats(ratios)}
+
+
+def _bound(records, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    tight, zero, vacuous, cells, viol, viol_on_event, breakdown = [], 0, 0, 0, [], 0, {}
+    for sweep, rec in _toy(records):
+        entry = rec["bounds"].get(name)
+        if entry is None:
+            continue
+        cells += 1
+        inst = rec["instance"]
+        trivial = inst["B"] - inst["L_star"]
+        if entry["tightness"] is None:
+            zero += 1
+        else:
+            tight.append(entry["tightness"])
+        if entry["value"] >= trivial:
+            vacuous += 1
+        key = f"{sweep} / {rec['config']['solver']['label']}"
+        row = breakdown.setdefault(key, {"cells": 0, "violations": 0, "tightness": []})
+        row["cells"] += 1
+        row["tightness"].append(entry["tightness"])
+        if entry["violated"]:
+            row["violations"] += 1
+            event = inst["dense_event"]["held"] if name == "A0" else inst["L1"]["held"]
+            viol_on_event += int(event and name != "V1")
+            viol.append(_where(sweep, rec, f"{name}: excess {rec['solution']['excess']:.6g} > bound "
+                               f"{entry['value']:.6g} (L1 event {'held' if inst['L1']['held'] else 'failed'})"))
+    rows = {k: {"cells": v["cells"], "violations": v["violations"], "tightness": _stats(v["tightness"])}
+            for k, v in sorted(breakdown.items())}
+    summary = {"cells": cells, "violations": len(viol), "violations_on_event": viol_on_event,
+               "tightness": _stats(tight), "zero_excess": zero, "vacuous": vacuous, "by_sweep_solver": rows}
+    return summary, viol
+
+
+def _sparsity(records) -> tuple[dict[str, Any], list]:
+    cells, viol, ratio = 0, [], []
+    for sweep, rec in _toy(records):
+        chk = rec["checks"].get("B_sparsity")
+        if chk is None:
+            continue
+        cells += 1
+        if chk["nnz"] > 0:
+            ratio.append(chk["bound"] / chk["nnz"])
+        if chk["violated"]:
+            viol.append(_where(sweep, rec, f"B sparsity: ||beta||_0 = {chk['nnz']} > {chk['bound']:.6g}"))
+    return {"cells": cells, "violations": len(viol), "bound_over_nnz": _stats(ratio)}, viol
+
+
+def _l2(records) -> tuple[dict[str, Any], list]:
+    out = {"cells": 0, "nonzeros": 0, "violations": 0, "control_cells": 0, "control_nonzeros": 0, "control_below": 0}
+    viol = []
+    for sweep, rec in _toy(records):
+        chk = rec["checks"].get("L2")
+        if chk is None or not rec["checks"].get("local"):
+            continue
+        if chk["applicable"]:
+            out["cells"] += 1
+            out["nonzeros"] += chk["nonzeros"]
+            if chk["violated"]:
+                viol.append(_where(sweep, rec, f"L2: {chk['below']} non-zero(s) with |beta_j| <= a lam - d"))
+        else:
+            out["control_cells"] += 1
+            out["control_nonzeros"] += chk["nonzeros"]
+            out["control_below"] += chk["below"]
+    out["violations"] = len(viol)
+    return out, viol
+
+
+def _c(records) -> tuple[dict[str, Any], list]:
+    cells, viol, ratio, failed = 0, [], [], {}
+    for sweep, rec in _toy(records):
+        q = rec.get("qcd")
+        if q is None:
+            continue
+        cells += 1
+        bad = [k for k, ok in q["checks"].items() if not ok]
+        for k in bad:
+            failed[k] = failed.get(k, 0) + 1
+        if bad:
+            viol.append(_where(sweep, rec, f"C: {', '.join(bad)} failed"))
+        if q["moves_bound"] is not None and q["moves"] > 0:
+            ratio.append(q["moves_bound"] / q["moves"])
+    return {"cells": cells, "violations": len(viol), "failed_checks": failed, "moves_bound_over_moves": _stats(ratio)}, viol
+
+
+def _realdata(records) -> tuple[dict[str, Any], list]:
+    out: dict[str, Any] = {}
+    viol = []
+    for sweep, rec in _data(records):
+        res = rec["result"]
+        for who in ("qcd", "ste"):
+            row = out.setdefault(f"{res['dataset']} / {who}", {"cells": 0, "violations": 0, "tightness": [],
+                                                               "vacuous": 0, "bound": [], "test_error": []})
+            for cfg_row in res["configs"]:
+                r = cfg_row if who == "qcd" else cfg_row["ste"]
+                row["cells"] += 1
+                row["bound"].append(r["bound_V1"])
+                row["test_error"].append(r["test_error"])
+                if r["test_error"] > 0:
+                    row["tightness"].append(r["bound_V1"] / r["test_error"])
+                row["vacuous"] += int(r["bound_V1"] >= 1.0)
+                if r["test_error"] > r["bound_V1"]:
+                    row["violations"] += 1
+                    viol.append(_where(sweep, rec, f"V1 ({who}, lam = {cfg_row['config']['lam']:g}): test error "
+                                       f"{r['test_error']:.4g} > certificate {r['bound_V1']:.4g}"))
+    summary = {k: {"cells": v["cells"], "violations": v["violations"], "vacuous": v["vacuous"],
+                   "tightness": _stats(v["tightness"]), "bound": _stats(v["bound"]), "test_error": _stats(v["test_error"])}
+               for k, v in sorted(out.items())}
+    return summary, viol
+
+
+# ================================================================================== summary
+def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Every result's summary and the list of violations (each with its cell's seed and configuration)."""
+    results: dict[str, Any] = {"L1": _l1(records)}
+    violations: list[dict[str, Any]] = []
+    if results["L1"]["violations"]:
+        violations.append({"what": "L1: event failures inconsistent with delta' (binomial tail "
+                                   f"{results['L1']['binomial_tail']:.3g})", "sweep": None})
+    for name in EXCESS_BOUNDS:
+        results[name], v = _bound(records, name)
+        violations += v
+    for name, fn in (("B_sparsity", _sparsity), ("L2", _l2), ("C", _c)):
+        results[name], v = fn(records)
+        violations += v
+    if any(True for _ in _data(records)):
+        results["V1_realdata"], v = _realdata(records)
+        violations += v
+    global_zero = [rec["solution"]["nnz"] == 0 for _, rec in _toy(records) if rec["config"]["solver"]["kind"] == "global"]
+    return {
+        "sweeps": {name: len(recs) for name, recs in records.items()},
+        "results": results,
+        "violations": violations,
+        "total_violations": len(violations),
+        "observations": {"global_minimizers_of_F": len(global_zero), "zero_network": int(sum(global_zero))},
+    }
+
+
+# ================================================================================== Markdown
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _tight(st: dict[str, Any]) -> str:
+    if not st["n"]:
+        return "–"
+    return f"{_fmt(st['median'])} [{_fmt(st['min'])}, {_fmt(st['max'])}]"
+
+
+def _verdict_bound(name: str, r: dict[str, Any]) -> str:
+    words = []
+    if r["violations"]:
+        words.append(f"**VIOLATED in {r['violations']} cell(s)** ({r['violations_on_event']} on L1's event)")
+    st = r["tightness"]
+    if st["n"]:
+        if st["median"] >= 10:
+            words.append(f"loose: the bound is a median {st['median']:.3g} times the realized excess")
+        elif st["median"] >= 2:
+            words.append(f"within a factor {st['median']:.2g} (median) of the realized excess")
+        else:
+            words.append(f"tight: median ratio {st['median']:.2g}")
+    if r["zero_excess"]:
+        words.append(f"{r['zero_excess']} of {r['cells']} cells have zero realized excess (ratio undefined)")
+    if r["vacuous"]:
+        words.append(f"vacuous (>= B - L*_Q) in {r['vacuous']} of {r['cells']} cells")
+    return "; ".join(words) or "no applicable cell"
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    """The report as Markdown (tables, plain statements about looseness, every violation listed)."""
+    res = summary["results"]
+    lines = ["# Tightness report", ""]
+    lines.append("Cells per sweep: " + ", ".join(f"{k} {v}" for k, v in summary["sweeps"].items()) + ".")
+    lines.append(f"**Violations: {summary['total_violations']}.**")
+    lines.append("")
+    lines.append("Tightness = bound / realized excess risk L(beta^) - L*_Q over cells with a positive excess; "
+                 "median [min, max]. A bound on the excess is vacuous when it is >= B - L*_Q.")
+    lines.append("")
+    lines.append("| result | cells | violations | tightness median [range] | zero excess | vacuous | verdict |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for name in EXCESS_BOUNDS:
+        r = res[name]
+        lines.append(f"| {name} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {r['zero_excess']} | "
+                     f"{r['vacuous']} | {_verdict_bound(name, r)} |")
+    lines.append("")
+    l1 = res["L1"]
+    ratio = l1["worst_deviation_over_radius"]
+    lines += ["## L1 (uniform deviation)", "",
+              f"{l1['samples']} samples; L1's event failed on {l1['event_failed']} (allowed frequency delta' = "
+              f"{_fmt(l1['delta'])}, binomial tail {_fmt(l1['binomial_tail'])}); violations: {l1['violations']}. "
+              f"A0's dense event failed on {l1['dense_event_failed']}.", ""]
+    if ratio["n"]:
+        lines.append(f"Largest deviation max_k dev(k)/D(k) per sample: median {_fmt(ratio['median'])}, range "
+                     f"[{_fmt(ratio['min'])}, {_fmt(ratio['max'])}]: the radius D(k) is loose by a factor of about "
+                     f"{_fmt(1 / ratio['max'] if ratio['max'] else None, 2)} or more on every sample.")
+        lines.append("")
+    sp = res["B_sparsity"]
+    lines += ["## B's sparsity bound", "",
+              f"{sp['cells']} cells, {sp['violations']} violations; bound / ||beta^||_0 (non-zero outputs): "
+              f"{_tight(sp['bound_over_nnz'])}" + (" — loose." if (sp['bound_over_nnz']['median'] or 0) >= 10 else "."), ""]
+    l2 = res["L2"]
+    lines += ["## L2 (threshold lemma)", "",
+              f"Hypotheses met: {l2['cells']} certified local solutions, {l2['nonzeros']} non-zero weights, "
+              f"{l2['violations']} below a lam - d (violations).",
+              f"Negative control (hypotheses broken): {l2['control_cells']} solutions, {l2['control_nonzeros']} non-zeros, "
+              f"{l2['control_below']} at or below a lam - d" +
+              (" — the hypotheses matter." if l2["control_below"] else " — no counterexample from the control."), ""]
+    c = res["C"]
+    lines += ["## C (Q-CD)", "",
+              f"{c['cells']} runs, {c['violations']} violations" +
+              (f" ({', '.join(f'{k}: {v}' for k, v in c['failed_checks'].items())})" if c["failed_checks"] else "") +
+              f"; move bound F(beta^0)/nu over moves used: {_tight(c['moves_bound_over_moves'])}" +
+              (" — the move bound is loose." if (c['moves_bound_over_moves']['median'] or 0) >= 10 else "."), ""]
+    if "V1_realdata" in res:
+        lines += ["## V1 on real data (certificate of the 0-1 error, with V2's ln M)", "",
+                  "| data set / method | networks | test error > certificate | certificate / test error | "
+                  "certificate median [range] | test error median [range] | vacuous (>= 1) |",
+                  "|---|---|---|---|---|---|---|"]
+        for k, r in res["V1_realdata"].items():
+            lines.append(f"| {k} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {_tight(r['bound'])} | "
+                         f"{_tight(r['test_error'])} | {r['vacuous']} |")
+        lines.append("")
+    obs = summary["observations"]
+    if obs["global_minimizers_of_F"]:
+        lines += ["## Observations", "",
+                  f"{obs['zero_network']} of {obs['global_minimizers_of_F']} global minimizers of F are the zero network. "
+                  "Under L2's hypothesis a < 1/U_Q the MCP charges (a lam)^2/(2a) > U_Q (a lam)^2/2 for every weight "
+                  "with |beta_j| >= a lam, which on these small nets exceeds the loss reduction of a teacher path unless "
+                  "a lam is close to d; the excess risk of such a minimizer is the penalty's bias L(0) - L*_Q, which A "
+                  "and B carry in their s a lam^2/2 and eps terms.", ""]
+    lines += ["## Breakdown by sweep and solver", "",
+              "| result | sweep / solver | cells | violations | tightness median [range] |", "|---|---|---|---|---|"]
+    for name in EXCESS_BOUNDS:
+        for key, r in res[name]["by_sweep_solver"].items():
+            lines.append(f"| {name} | {key} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} |")
+    lines.append("")
+    lines += ["## Violations", ""]
+    if not summary["violations"]:
+        lines.append("None.")
+    for v in summary["violations"]:
+        if v.get("sweep") is None:
+            lines.append(f"- {v['what']}")
+            continue
+        lines.append(f"- {v['what']} — sweep `{v['sweep']}`, cell `{v['cell']}` (`{v['file']}`), seed {v['seed']}, "
+                     f"solver {v['solver']}, {v['labels']}. Reproduce: the cell's `config` in its result file "
+                     f"(and in report.json).")
+    lines.append("")
+    return "\n".join(lines)
