@@ -169,11 +169,9 @@ class Grid:
             arr = arr.astype(np.int64)
         elif arr.dtype.kind not in "iu":
             raise TypeError(f"{name} must be integer codes, got dtype {arr.dtype}")
-        lo, hi = int(self.codes[0]), int(self.codes[-1])
-        idx = arr.astype(np.int64) - lo
-        if not self.has_zero:
-            idx = idx - (arr > 0)  # codes skip 0 when 0 is not a level
-        bad = (arr < lo) | (arr > hi) | ((arr == 0) & (not self.has_zero))
+        arr = arr.astype(np.int64)
+        idx = np.clip(np.searchsorted(self.codes, arr), 0, self.size - 1)
+        bad = self.codes[idx] != arr
         if np.any(bad):
             first = arr[bad].ravel()[0]
             raise ValueError(

@@ -8,7 +8,7 @@ import sys
 
 from qtheory.problem import OBJECTIVES
 
-METHODS = ("auto", "enumerate", "bnb", "mip")
+from qtheory.solve.dispatch import METHODS
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:

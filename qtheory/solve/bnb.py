@@ -27,20 +27,27 @@ determined and their sum, the *partial cost*
 
 is known at the node.
 
-Pruning bound (validity).  Every term of (1) is >= 0 (a square plus h_i >= 0), so for every completion
-beta_0..beta_{k-1} of the node, f(beta) - c = P_k + (sum of the rows i < k) >= P_k.  Hence
-min over the node's subtree of f >= P_k + c, and a node whose lower bound P_k + c exceeds the value of a known
-point (the incumbent) contains no point better than the incumbent and is discarded.  The search keeps every
-node whose bound is <= incumbent + tol, with tol a floating-point round-off margin (see
-:meth:`TriangularForm.roundoff`), so the true minimizer is never discarded; when the search ends, the
+Pruning bound (validity).  For every completion u = (beta_0..beta_{k-1}) of a node,
+f(beta) - c = P_k + sum_{i<k} [ (T_i - (R_k u)_i)^2 + h_i(u_i) ] with T = z_{0..k-1} - R_{0..k-1, k..p-1} beta_{k..}
+(the node's residual rows) and R_k = R[:k, :k].  As h_i >= 0, the rest is >= ||T - R_k u||^2 >= 0, and two
+cheap lower bounds on min over the box of ||T - R_k u||^2 are used (each proven in its method's docstring):
+* D_k^int (:meth:`TriangularForm.interval_term`): row i of R_k u lies in an interval [lo_ki, hi_ki] computed
+  from the extreme levels, so the row's square is >= dist(T_i, [lo_ki, hi_ki])^2;
+* D_k^dual (:meth:`TriangularForm.dual_term`): for any lambda, ||v||^2 >= 2 lambda.v - ||lambda||^2, which
+  with the support function of the box gives a bound for every u in the box (tight at the box minimizer).
+So every point in the node's subtree has f >= P_k + max(D_k^int, D_k^dual) + c, the node's bound.  A node
+whose bound exceeds the value of a known point (the incumbent) contains no better point and is discarded.
+The search keeps every node whose bound is <= incumbent + tol, with tol a floating-point round-off margin
+(:meth:`TriangularForm.roundoff`), so the true minimizer is never discarded; when the search ends, the
 incumbent is a global minimizer (exhaustive search with a valid bound).  :meth:`TriangularForm.lower_bound`
-exposes the bound, and the tests check it against the exhaustive minimum of random subtrees.
+exposes the bound, and the tests check it against the exhaustive minimum of every subtree of random
+instances, with equality at the leaves.
 
 Search order.  Depth-first over *batches* of sibling nodes (vectorized in numpy): a batch is expanded one
-coordinate at a time, children are sorted by partial cost (best first, the Schnorr-Euchner order applied to a
-batch), and when there are more than ``batch`` children the best chunk continues while the others are pushed
-on a stack (worst first, so the next best is popped next).  The last ``leaf_block`` positions are scored all
-at once per node by one matrix product (their contribution ||t - R' u||^2 expanded as
+coordinate at a time, children are sorted by bound (best first, the Schnorr-Euchner order applied to a batch),
+and when there are more than ``batch`` children the best chunk continues while the others are pushed on a
+stack (worst first, so the next best is popped next).  The last few positions (at most ``max_leaf_table``
+completions) are scored all at once per node by one matrix product (their contribution ||t - R' u||^2 expanded as
 ||t||^2 - 2 t.(R' u) + ||R' u||^2 over the table of all completions u).  The first incumbent is the best of the
 box-constrained Babai point and the rounded unconstrained least-squares point, each improved by coordinate
 descent (:func:`initial_point`).
@@ -50,8 +57,10 @@ from __future__ import annotations
 
 import itertools
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from functools import cached_property
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -68,6 +77,7 @@ from qtheory.solve.linear_exact import (
 from qtheory.solve.solution import Solution
 
 _EPS = np.finfo(np.float64).eps
+DUAL_STEPS = 10  # projected-gradient steps behind the dual bound (speed only; any number keeps it valid)
 
 
 # ===================================================================================== ordering
@@ -110,7 +120,9 @@ class TriangularForm:
     mu: float
 
     @classmethod
-    def build(cls, A: np.ndarray, b: np.ndarray, levels: Sequence[np.ndarray], mu: float | None = None) -> "TriangularForm":
+    def build(
+        cls, A: np.ndarray, b: np.ndarray, levels: Sequence[np.ndarray], mu: float | None = None
+    ) -> "TriangularForm":
         """QR of the (ridge-stacked) design in V-BLAST order; ``mu`` None: 0 if n >= p else mean diag(A^T A)."""
         n, p = A.shape
         if mu is None:
@@ -135,33 +147,117 @@ class TriangularForm:
         return int(self.R.shape[0])
 
     def roundoff(self) -> float:
-        """A margin above the float64 error of a partial cost, used as the pruning slack ``tol``.
+        """A margin above the float64 error of a computed bound, used as the pruning slack ``tol``.
 
-        Row i of (1) is evaluated as a sum of at most p + 1 products; with S_i = |z_i| + sum_j |R_ij| max|Q_j|
-        its error is at most gamma_{p+1} S_i (Higham's dot-product bound, gamma_m = m u / (1 - m u)), so the
-        squared row is off by at most about 2 gamma_{p+1} S_i^2, and a partial cost by the sum over rows plus
-        p additions.  We return 8 (p + 2) u sum_i S_i^2 (plus the h terms), a factor > 2 above that bound.
+        With S_i = |z_i| + sum_j |R_ij| max|Q_j| (>= every |T_i| and |(R u)_i| that occurs), row i of (1) is a
+        sum of at most p + 1 products, off by at most gamma_{p+1} S_i (Higham's dot-product bound,
+        gamma_m = m u / (1 - m u), u = 2^-53), and its square by about 2 gamma_{p+1} S_i^2.  The dual term
+        (:meth:`dual_term`) is a few inner products of length <= p of such quantities, off by at most about
+        c p u (sum_i S_i)^2 <= c p^2 u sum_i S_i^2 (Cauchy-Schwarz).  We return 8 (p + 2)^2 u (sum_i S_i^2 +
+        max h + |c|), comfortably above both.
         """
         lmax = np.array([np.max(np.abs(lv)) for lv in self.levels])
         S = np.abs(self.z) + np.abs(self.R) @ lmax
         hmax = sum(float(np.max(h)) for h in self.offsets)
-        return 8.0 * (self.p + 2) * _EPS * (float(S @ S) + hmax + abs(self.const))
-
-    def position_values(self, idx: np.ndarray) -> np.ndarray:
-        """Level values at each position from level indices (position order)."""
-        return np.array([self.levels[k][int(i)] for k, i in enumerate(idx)])
+        return 8.0 * (self.p + 2) ** 2 * _EPS * (float(S @ S) + hmax + abs(self.const))
 
     def partial_cost(self, suffix_idx: Sequence[int]) -> float:
         """P_k for the node fixing positions k..p-1 to the level indices ``suffix_idx`` (length p - k)."""
         k = self.p - len(suffix_idx)
-        vals = np.array([self.levels[k + i][int(t)] for i, t in enumerate(suffix_idx)])
+        vals = self._suffix_values(suffix_idx)
         rows = self.z[k:] - self.R[k:, k:] @ vals
         offs = sum(self.offsets[k + i][int(t)] for i, t in enumerate(suffix_idx))
         return float(rows @ rows + offs)
 
+    def _suffix_values(self, suffix_idx: Sequence[int]) -> np.ndarray:
+        k = self.p - len(suffix_idx)
+        return np.array([self.levels[k + i][int(t)] for i, t in enumerate(suffix_idx)], dtype=np.float64)
+
+    # ------------------------------------------------------------------------- the two bounds on the rest
+    @cached_property
+    def _level_box(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([lv[0] for lv in self.levels]), np.array([lv[-1] for lv in self.levels])
+
+    @cached_property
+    def _row_intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi), each (p + 1, p): at depth k, row i < k of R u over the free positions u_i..u_{k-1}
+        lies in [lo[k, i], hi[k, i]] (an interval sum of [min, max] of R_ij t over t in [min Q_j, max Q_j])."""
+        p = self.p
+        lmin, lmax = self._level_box
+        a, b = self.R * lmin[None, :], self.R * lmax[None, :]
+        rmin, rmax = np.triu(np.minimum(a, b)), np.triu(np.maximum(a, b))
+        lo, hi = np.zeros((p + 1, p)), np.zeros((p + 1, p))
+        for k in range(1, p + 1):
+            lo[k] = lo[k - 1] + rmin[:, k - 1]
+            hi[k] = hi[k - 1] + rmax[:, k - 1]
+        return lo, hi
+
+    @cached_property
+    def _gradient_steps(self) -> np.ndarray:
+        """eta_k = 1 / ||R[:k, :k]||_2^2, the projected-gradient step for depth k."""
+        out = np.zeros(self.p + 1)
+        for k in range(1, self.p + 1):
+            out[k] = 1.0 / max(float(np.linalg.norm(self.R[:k, :k], 2)) ** 2, 1e-300)
+        return out
+
+    @cached_property
+    def _inverse_transposes(self) -> list[np.ndarray]:
+        """(R[:k, :k]^+)^T for each depth k: the continuous solution of R_k u = T is T (R_k^+)^T."""
+        return [np.linalg.pinv(self.R[:k, :k]).T for k in range(self.p + 1)]
+
+    def interval_term(self, k: int, T: np.ndarray) -> np.ndarray:
+        """D_k^int = sum_{i<k} dist(T_i, [lo_ki, hi_ki])^2 for residual rows T of shape (B, k).
+
+        Row i < k of (1) is (T_i - (R u)_i)^2 with (R u)_i in [lo_ki, hi_ki] for every u in the box, so it is
+        at least dist(T_i, [lo_ki, hi_ki])^2, and h_i >= 0: the rest of (1) is >= D_k^int.
+        """
+        lo, hi = self._row_intervals
+        gap = np.maximum(lo[k, :k] - T, 0.0) + np.maximum(T - hi[k, :k], 0.0)
+        return np.sum(gap * gap, axis=-1)
+
+    def dual_term(self, k: int, T: np.ndarray, steps: int = DUAL_STEPS) -> np.ndarray:
+        """D_k^dual <= min over the box of ||T - R_k u||^2 (R_k = R[:k, :k]), for each row T of (B, k).
+
+        For every vector lambda, ||v||^2 >= 2 lambda.v - ||lambda||^2 (as ||v - lambda||^2 >= 0).  With
+        v = T - R_k u and the support function of the box sigma_j(g) = max(g min Q_j, g max Q_j):
+            ||T - R_k u||^2 >= 2 lambda.T - ||lambda||^2 - 2 sum_j sigma_j((R_k^T lambda)_j)   for all u in the box,
+        since (R_k^T lambda).u <= sum_j sigma_j((R_k^T lambda)_j).  Any lambda gives a valid bound; we take
+        lambda = T - R_k u_bar with u_bar the clipped continuous solution improved by ``steps`` projected-gradient
+        steps (equality holds when u_bar minimizes ||T - R_k u||^2 over the box, by its KKT conditions).
+        The rest of (1) is >= D_k^dual because the h_i are >= 0.
+        """
+        if k == 0 or T.shape[0] == 0:
+            return np.zeros(T.shape[0])
+        Rk = self.R[:k, :k]
+        lmin, lmax = self._level_box
+        lmin, lmax = lmin[:k], lmax[:k]
+        u = np.clip(T @ self._inverse_transposes[k], lmin, lmax)
+        eta = self._gradient_steps[k]
+        for _ in range(steps):
+            u = np.clip(u + eta * ((T - u @ Rk.T) @ Rk), lmin, lmax)
+        lam = T - u @ Rk.T
+        g = lam @ Rk
+        sigma = np.maximum(g * lmin, g * lmax)
+        return 2.0 * np.sum(lam * T, axis=1) - np.sum(lam * lam, axis=1) - 2.0 * np.sum(sigma, axis=1)
+
+    def node_bounds(self, k: int, cost: np.ndarray, T: np.ndarray, threshold: float = np.inf) -> np.ndarray:
+        """Bounds P_k + max(D_k^int, D_k^dual) for nodes at depth k (partial costs ``cost``, residual rows T).
+
+        The dual term is computed only where the interval bound is still <= ``threshold`` (elsewhere the node
+        is pruned anyway).
+        """
+        bnd = cost + self.interval_term(k, T)
+        sel = np.flatnonzero(bnd <= threshold)
+        if sel.size and k > 0:
+            bnd[sel] = np.maximum(bnd[sel], cost[sel] + self.dual_term(k, T[sel]))
+        return bnd
+
     def lower_bound(self, suffix_idx: Sequence[int]) -> float:
-        """Lower bound P_k + c on f over every completion of the node (exact at a leaf)."""
-        return self.partial_cost(suffix_idx) + self.const
+        """The pruning bound (P_k + max(D_k^int, D_k^dual)) + c on f over every completion of a node."""
+        k = self.p - len(suffix_idx)
+        T = self.z[:k] - self.R[:k, k:] @ self._suffix_values(suffix_idx)
+        cost = np.array([self.partial_cost(suffix_idx)])
+        return float(self.node_bounds(k, cost, T[None, :])[0]) + self.const
 
     def to_original(self, idx_by_position: np.ndarray) -> np.ndarray:
         """Level indices in the original coordinate order."""
@@ -284,6 +380,27 @@ def branch_and_bound(
     is True when the whole tree was searched (the point is then a global minimizer up to the round-off margin
     :meth:`TriangularForm.roundoff`), False on time-out, with ``lower_bound`` a proven lower bound on min f.
     """
+    with _one_blas_thread():
+        return _search(form, start_idx, time_limit, batch, max_leaf_table)
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """The search makes many small matrix products; a multi-threaded BLAS only adds synchronization to them
+    (several times slower on a loaded 2-core machine), so they run on one thread (threadpoolctl, a
+    scikit-learn dependency; without it the BLAS setting is left alone)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _search(
+    form: TriangularForm, start_idx: np.ndarray, time_limit: float | None, batch: int, max_leaf_table: int
+) -> SearchResult:
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
     p = form.p
@@ -296,59 +413,62 @@ def branch_and_bound(
     leaf_rows = max(1, (1 << 22) // max(1, leaf_s.size))
     nodes = 0
 
-    # a batch: (depth k, costs (B,), T (B, k) = rows 0..k-1 of z - R beta with positions >= k fixed, path (B, p))
-    stack: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = [
-        (p, np.zeros(1), z[None, :].copy(), np.zeros((1, p), dtype=np.int16))
+    # a batch: depth k (positions k..p-1 fixed), exact partial costs P_k (B,), bounds P_k + D_k (B,),
+    # T (B, k) = rows 0..k-1 of z - R beta, level-index paths (B, p)
+    stack: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = [
+        (p, np.zeros(1), np.zeros(1), z[None, :].copy(), np.zeros((1, p), dtype=np.int16))
     ]
     timed_out = False
     while stack:
-        k, cost, T, path = stack.pop()
+        k, cost, bnd, T, path = stack.pop()
         while True:
-            keep = cost <= best + tol
+            keep = bnd <= best + tol
             if not np.all(keep):
-                cost, T, path = cost[keep], T[keep], path[keep]
+                cost, bnd, T, path = cost[keep], bnd[keep], T[keep], path[keep]
             if cost.size == 0:
                 break
             if deadline is not None and time.perf_counter() > deadline:
-                stack.append((k, cost, T, path))
+                stack.append((k, cost, bnd, T, path))
                 timed_out = True
                 break
             if k == m:  # score every completion of positions 0..m-1 at once
-                for lo in range(0, cost.size, leaf_rows):
-                    Tc = T[lo : lo + leaf_rows]
-                    full = (cost[lo : lo + leaf_rows] + np.sum(Tc * Tc, axis=1))[:, None] - 2.0 * (Tc @ leaf_W)
+                for a in range(0, cost.size, leaf_rows):
+                    Tc = T[a : a + leaf_rows]
+                    full = (cost[a : a + leaf_rows] + np.sum(Tc * Tc, axis=1))[:, None] - 2.0 * (Tc @ leaf_W)
                     full += leaf_s[None, :]
                     nodes += full.size
                     r, col = np.unravel_index(int(np.argmin(full)), full.shape)
                     if full[r, col] < best:
                         best = float(full[r, col])
-                        best_pos = path[lo + r].astype(np.int64)
+                        best_pos = path[a + r].astype(np.int64)
                         best_pos[:m] = leaf_idx[col]
                 break
-            # expand position k - 1
+            # expand position j = k - 1: exact partial costs, then the box term of the remaining rows
             j = k - 1
             lv = form.levels[j]
             e = T[:, j][:, None] - R[j, j] * lv[None, :]
             child = cost[:, None] + e * e + form.offsets[j][None, :]
             nodes += child.size
             parent, level = np.nonzero(child <= best + tol)
-            if parent.size == 0:
-                break
             ccost = child[parent, level]
-            order = np.argsort(ccost, kind="stable")
-            parent, level, ccost = parent[order], level[order], ccost[order]
             T = T[parent, :j] - R[:j, j][None, :] * lv[level][:, None]
-            path = path[parent]
-            path[:, j] = level
-            cost, k = ccost, j
+            cbnd = form.node_bounds(j, ccost, T, best + tol)
+            keep = cbnd <= best + tol
+            order = np.flatnonzero(keep)
+            order = order[np.argsort(cbnd[order], kind="stable")]
+            cost, bnd, T = ccost[order], cbnd[order], T[order]
+            path = path[parent[order]]
+            path[:, j] = level[order]
+            k = j
             if cost.size > batch:
-                for lo in range(((cost.size - 1) // batch) * batch, 0, -batch):
-                    stack.append((k, cost[lo : lo + batch], T[lo : lo + batch], path[lo : lo + batch]))
-                cost, T, path = cost[:batch], T[:batch], path[:batch]
+                for a in range(((cost.size - 1) // batch) * batch, 0, -batch):
+                    stack.append((k, cost[a : a + batch], bnd[a : a + batch], T[a : a + batch], path[a : a + batch]))
+                cost, bnd, T, path = cost[:batch], bnd[:batch], T[:batch], path[:batch]
         if timed_out:
             break
 
-    lower = best if not stack else min(best, min(float(np.min(s[1])) for s in stack if s[1].size))
+    pending = [float(np.min(s[2])) for s in stack if s[2].size]
+    lower = min([best] + pending)
     return SearchResult(
         idx=form.to_original(best_pos),
         value=best + form.const,
@@ -388,10 +508,10 @@ def solve_linear_bnb(
     t0 = time.perf_counter()
     form = TriangularForm.build(A, b, levels)
     start = initial_point(form, A, b, levels)
-    res = branch_and_bound(form, start, time_limit=None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0)))
-    codes = np.array([g.code_at(i) for g, i in zip(grids, res.idx)], dtype=np.int64)
+    left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
+    res = branch_and_bound(form, start, time_limit=left)
     return finish_solution(
-        codes,
+        res.idx,
         grids,
         lambda beta: float(objective("squared", None, linear_outputs(X, beta, bias), y, w)),
         res.value,

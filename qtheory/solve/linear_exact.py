@@ -33,10 +33,11 @@ import numbers
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from qtheory.grid import Grid
 from qtheory.solve.solution import Solution
-from qtheory.validation import check_choice, check_positive_int, check_scalar
+from qtheory.validation import check_choice, check_scalar
 
 LOSSES = ("squared", "hinge", "zero_one")
 LINEAR_METHODS = ("auto", "bnb", "mip", "mitm")
@@ -139,20 +140,30 @@ def relu_n_params(d: int, hidden: int, bias: bool) -> int:
     return hidden * d + hidden + (hidden + 1 if bias else 0)
 
 
+def relu_layout(d: int, hidden: int, bias: bool) -> dict[str, np.ndarray]:
+    """Parameter indices: W (H, d) row-major, then c (H) when ``bias``, then v (H), then c0 when ``bias``."""
+    H = hidden
+    W = np.arange(H * d).reshape(H, d)
+    pos = H * d
+    out = {"W": W}
+    if bias:
+        out["c"] = np.arange(pos, pos + H)
+        pos += H
+    out["v"] = np.arange(pos, pos + H)
+    pos += H
+    if bias:
+        out["c0"] = np.array([pos])
+    return out
+
+
 def relu_split(betas: np.ndarray, d: int, hidden: int, bias: bool):
     """Views (W (.., H, d), c (.., H) or None, v (.., H), c0 (..,) or None) of flat parameter vectors."""
     betas = np.asarray(betas, dtype=np.float64)
-    H = hidden
-    lead = betas.shape[:-1]
-    W = betas[..., : H * d].reshape(lead + (H, d))
-    pos = H * d
-    c = None
-    if bias:
-        c = betas[..., pos : pos + H]
-        pos += H
-    v = betas[..., pos : pos + H]
-    pos += H
-    c0 = betas[..., pos] if bias else None
+    lay = relu_layout(d, hidden, bias)
+    W = betas[..., lay["W"]]
+    c = betas[..., lay["c"]] if bias else None
+    v = betas[..., lay["v"]]
+    c0 = betas[..., lay["c0"][0]] if bias else None
     return W, c, v, c0
 
 
@@ -186,42 +197,48 @@ def objective(loss: str, B: float | None, f: np.ndarray, y: np.ndarray, w: np.nd
     return per_sample_loss(loss, B, f, y) @ w
 
 
-def linear_output_bounds(X: np.ndarray, grids: Sequence[Grid], bias: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Exact [min, max] of f(x_i) = x_i . beta (+ b) over the grid box, for every sample i.
+def affine_bounds(
+    M: np.ndarray | sp.spmatrix, lo: np.ndarray, hi: np.ndarray, offset: Any = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact [min, max] of M beta + offset over the box lo <= beta <= hi (each row is separable: its minimum
+    takes lo_j where M_rj > 0 and hi_j where M_rj < 0, its maximum the opposite).  Over a grid box (lo, hi the
+    extreme levels) the extremes are attained at grid points, so the bounds are exact there too."""
+    Mp = M.maximum(0) if sp.issparse(M) else np.maximum(M, 0.0)
+    Mn = M.minimum(0) if sp.issparse(M) else np.minimum(M, 0.0)
+    low = Mp @ lo + Mn @ hi + offset
+    high = Mp @ hi + Mn @ lo + offset
+    return np.asarray(low, dtype=np.float64).reshape(-1), np.asarray(high, dtype=np.float64).reshape(-1)
 
-    f_i is separable in the coordinates, and x_ij beta_j is extreme at an extreme level of Q_j, so
-    max f_i = sum_j max(x_ij min Q_j, x_ij max Q_j) (+ max Q_b), and likewise for the minimum.
-    """
-    d = X.shape[1]
-    lo = np.array([g.levels[0] for g in grids[:d]])
-    hi = np.array([g.levels[-1] for g in grids[:d]])
-    fmin = np.minimum(X * lo, X * hi).sum(axis=1)
-    fmax = np.maximum(X * lo, X * hi).sum(axis=1)
-    if bias:
-        fmin = fmin + grids[d].levels[0]
-        fmax = fmax + grids[d].levels[-1]
-    return fmin, fmax
+
+def linear_output_bounds(X: np.ndarray, grids: Sequence[Grid], bias: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Exact [min, max] of f(x_i) = x_i . beta (+ b) over the grid box, for every sample i."""
+    Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if bias else X
+    lo = np.array([g.levels[0] for g in grids])
+    hi = np.array([g.levels[-1] for g in grids])
+    return affine_bounds(Xa, lo, hi)
+
+
+def max_squared_residual(fmin: np.ndarray, fmax: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """max of (f_i - y_i)^2 over f_i in [fmin_i, fmax_i]: a convex function peaks at an end point."""
+    return np.maximum((fmin - y) ** 2, (fmax - y) ** 2)
 
 
 def squared_clip_inactive(fmin: np.ndarray, fmax: np.ndarray, y: np.ndarray, B: float | None) -> np.ndarray:
-    """Per sample: whether (f_i - y_i)^2 <= B for every f_i in [fmin_i, fmax_i], so min(r^2, B) = r^2.
-
-    max |f_i - y_i| over the interval is max(|fmin_i - y_i|, |fmax_i - y_i|) (a convex function peaks at an
-    end point).  With B = None every sample counts as inactive (no clip).
-    """
+    """Per sample: whether (f_i - y_i)^2 <= B for every f_i in [fmin_i, fmax_i], so min(r^2, B) = r^2 on the
+    whole grid box.  With B = None every sample counts as inactive (no clip)."""
     if B is None:
         return np.ones(y.shape, dtype=bool)
-    rmax = np.maximum(np.abs(fmin - y), np.abs(fmax - y))
-    return rmax * rmax <= B
+    return max_squared_residual(fmin, fmax, y) <= B
 
 
 # ===================================================================================== results
-def codes_to_values(codes: np.ndarray, grids: Sequence[Grid]) -> np.ndarray:
-    return np.array([g.values(np.int64(c)) for g, c in zip(grids, codes)], dtype=np.float64).reshape(-1)
+def index_values(idx: np.ndarray, grids: Sequence[Grid]) -> np.ndarray:
+    """beta_j = level number idx_j (0-based, increasing order) of grid j."""
+    return np.array([g.levels[int(i)] for g, i in zip(grids, idx)], dtype=np.float64)
 
 
 def finish_solution(
-    codes: np.ndarray,
+    idx: np.ndarray,
     grids: Sequence[Grid],
     evaluate: Callable[[np.ndarray], float],
     solver_objective: float,
@@ -234,17 +251,19 @@ def finish_solution(
     scale: float,
     info: dict[str, Any] | None = None,
 ) -> Solution:
-    """Re-score ``codes`` in float64 by ``evaluate`` (values -> objective) and build the Solution.
+    """Re-score the point with level indices ``idx`` in float64 by ``evaluate`` (values -> objective).
 
     The solver's own objective must agree: |solver - float64| <= rtol * max(1, scale, |float64|); otherwise
     ``RuntimeError`` (the certificate would be about some other point or problem).  ``scale`` is a magnitude of
     the terms of the objective (e.g. sum_i w_i y_i^2 for the squared loss), so that the comparison is relative
-    to the size of the numbers the solver actually handled.
+    to the size of the numbers the solver actually handled.  The Solution carries the integer codes of the
+    levels (``Grid.code_at``).
     """
-    codes = np.asarray(codes, dtype=np.int64).reshape(-1)
-    for j, (g, c) in enumerate(zip(grids, codes)):
-        g.index_of(np.int64(c), f"codes[{j}]")
-    values = codes_to_values(codes, grids)
+    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+    if idx.size != len(grids) or np.any(idx < 0) or np.any(idx >= np.array([g.size for g in grids])):
+        raise RuntimeError(f"{method}: level indices {idx.tolist()} do not fit the grids")
+    codes = np.array([int(g.code_at(int(i))) for g, i in zip(grids, idx)], dtype=np.int64)
+    values = index_values(idx, grids)
     value = float(evaluate(values))
     tol = rtol * max(1.0, abs(scale), abs(value))
     if not np.isfinite(solver_objective) or abs(solver_objective - value) > tol:
@@ -327,16 +346,23 @@ def solve_linear_exact(
 
 __all__ = [
     "LOSSES",
+    "affine_bounds",
     "as_grids",
     "check_data",
     "check_loss",
+    "check_objective_name",
+    "check_time_limit",
     "finish_solution",
+    "index_values",
     "linear_output_bounds",
     "linear_outputs",
+    "max_squared_residual",
     "objective",
     "per_sample_loss",
+    "relu_layout",
     "relu_n_params",
     "relu_outputs",
+    "relu_split",
     "solve_linear_exact",
     "squared_clip_inactive",
 ]
