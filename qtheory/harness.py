@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from qtheory.jsonable import to_jsonable
 from qtheory.strategies import Case, CaseSpec, build_case, to_toml
 from qtheory.validation import check_positive_int, check_positive_real, check_probability
 from qtheory.variants import CaseResult, Variant, evaluate_case
@@ -88,7 +89,7 @@ class Verdict:
         return "refuted" if self.refuted else "not refuted"
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable({
+        return to_jsonable({
             "name": self.name,
             "verdict": self.verdict,
             "examples_tried": self.examples_tried,
@@ -103,25 +104,7 @@ class Verdict:
             "rejected": self.rejected,
             "stopped": self.stopped,
             "shrunk": self.shrunk,
-        })
-
-
-def _jsonable(x: Any) -> Any:
-    """Plain JSON: numpy scalars to Python, non-finite floats to the strings "inf", "-inf", "nan"."""
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return [_jsonable(v) for v in x.tolist()]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-    return x
+        }, nonfinite="string")
 
 
 # ===================================================================================== statistics

@@ -26,6 +26,7 @@ import numpy as np
 from qtheory.experiments.instance import Instance, InstanceCache
 from qtheory.experiments.measure import instance_facts, measure_exact
 from qtheory.experiments.spec import Cell
+from qtheory.jsonable import to_jsonable
 
 RECORD_VERSION = 1
 #: keys of certify_dataset's record that are wall times (dropped: records hold no times)
@@ -77,7 +78,7 @@ def run_toy_cell(inst: Instance, cell: Cell) -> dict[str, Any]:
               "instance": instance_facts(inst, cfg["delta"], cfg["M"]), **measured}
     if qcd_part is not None:
         record["qcd"] = qcd_part
-    return jsonable(record)
+    return to_jsonable(record)
 
 
 # ================================================================================= data cells
@@ -94,7 +95,7 @@ def run_data_cell(cell: Cell) -> dict[str, Any]:
     ste = options.pop("ste", None)
     result = certify_dataset(cfg["dataset"], seed=int(cfg["seed"]), delta=cfg["delta"], configs=configs,
                              ste_options=ste, **options)
-    return jsonable({"version": RECORD_VERSION, "id": cell.id, "config": cfg, "result": _drop_times(result)})
+    return to_jsonable({"version": RECORD_VERSION, "id": cell.id, "config": cfg, "result": _drop_times(result)})
 
 
 def _drop_times(x: Any) -> Any:
@@ -150,19 +151,3 @@ class _torch_threads:
             torch.set_num_threads(self.before)
 
 
-def jsonable(x: Any) -> Any:
-    """``x`` with numpy scalars and arrays turned into Python values (non-finite floats become None)."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return jsonable(x.tolist())
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        return v if np.isfinite(v) else None
-    return x

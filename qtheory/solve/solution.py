@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from qtheory.jsonable import to_jsonable
+
 
 @dataclass
 class Solution:
@@ -41,17 +43,7 @@ class Solution:
             "method": self.method,
             "certified": bool(self.certified),
             "status": self.status,
-            "info": _jsonable(self.info),
+            "info": to_jsonable(self.info),
         }
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
