@@ -16,7 +16,9 @@ Three scoring paths, all exact up to float64 round-off:
 * ``quadratic`` — squared loss when the clip can never be active on this grid and data (an interval bound
   shows |f(x_i) - y_i|^2 <= B for every code vector and sample).  The risk is then a quadratic in the output
   codes v: sum_i w_i (y_i - v.a_i)^2 = v^T G v - 2 v.r + yy with G = sum_i w_i a_i a_i^T and r = sum_i w_i y_i a_i,
-  so a block of scores is one matrix product of [vec(G), r, yy] rows with [vec(v v^T), -2 v, 1] rows.
+  so a block of scores is one matrix product of [vec(G), r, yy] rows with [vec(v v^T), -2 v, 1] rows.  For
+  an MLP, G and r of a code row are gathered from Gram blocks precomputed once between the cached rows of
+  every pair of hidden units, so the n samples are summed over only once per pair of rows.
 
 Round-off safeguard.  Every point whose fast score lies within a margin ``tol`` of the running minimum is kept
 as a candidate and re-scored at the end by the reference evaluation (``Problem.objective``); the reported
@@ -46,6 +48,8 @@ DEFAULT_MAX_SECONDS = 600.0
 DEFAULT_MAX_MEMORY = 4 * 2**30
 CHUNK_BYTES = 32 * 2**20
 MAX_CANDIDATES = 20000
+# precompute pairwise Gram blocks of cached hidden rows when they hold at most this many numbers in all
+GRAM_BLOCK_ENTRIES = 2_000_000
 # effective throughput of the paths (numpy on one core), for the up-front time estimate
 _RATE_FLOPS = 4e8
 
@@ -278,25 +282,42 @@ class _Scorer:
                     pre = pre + vals[:, layout[0].n_in][:, None]
                 self.tables.append(activate(pre, net.activation))
                 self.unit_radices.append(rad)
+        self.gram_blocks: list[list[np.ndarray]] | None = None
         if plan.method == "quadratic":
             targets = y[:, None] if net.n_outputs == 1 else np.eye(net.n_outputs)[y.astype(np.int64)]
             self.targets = targets  # (n, O)
             self.yy = np.einsum("no,n,no->o", targets, w, targets)
+            sizes = [t.shape[0] for t in self.tables]
+            if self.tables and sum(a * b for a in sizes for b in sizes) <= GRAM_BLOCK_ENTRIES:
+                self._precompute_gram_blocks()
+
+    def _precompute_gram_blocks(self) -> None:
+        """Gram blocks between the cached rows of every pair of output-layer inputs (hidden units, then the
+        constant 1 of a bias): Gb[a][b][c, c'] = sum_i w_i T_a[c, i] T_b[c', i], and r_a = sum_i w_i y_i T_a[c, i].
+
+        G of a code row is then a gather of D^2 numbers instead of a product over the n samples."""
+        units = list(self.tables) + ([np.ones((1, self.X.shape[0]))] if self.pb.network.bias else [])
+        weighted = [u * self.w for u in units]
+        self.gram_blocks = [[wa @ ub.T for ub in units] for wa in weighted]
+        self.target_blocks = [wa @ self.targets for wa in weighted]  # (C_a, O)
+
+    def unit_combos(self, front_flat: np.ndarray) -> list[np.ndarray]:
+        """For every hidden unit, the index of its cached row (mixed radix of its own codes) per front row."""
+        digits = _digits(front_flat, self.plan.front_radices)
+        combos, start = [], 0
+        for rad in self.unit_radices:
+            combo = np.zeros(front_flat.shape[0], dtype=np.int64)
+            for j in range(rad.shape[0]):
+                combo = combo * rad[j] + digits[:, start + j]
+            start += rad.shape[0]
+            combos.append(combo)
+        return combos
 
     def front_activations(self, front_flat: np.ndarray) -> np.ndarray:
         """A[m, a, i]: input a of the output layer for front code row m and sample i (ones row for a bias)."""
         net = self.pb.network
         if self.tables:
-            digits = _digits(front_flat, self.plan.front_radices)
-            rows, start = [], 0
-            for table, rad in zip(self.tables, self.unit_radices):
-                unit_digits = digits[:, start : start + rad.shape[0]]
-                start += rad.shape[0]
-                combo = np.zeros(front_flat.shape[0], dtype=np.int64)
-                for j in range(rad.shape[0]):
-                    combo = combo * rad[j] + unit_digits[:, j]
-                rows.append(table[combo])
-            A = np.stack(rows, axis=1)
+            A = np.stack([table[c] for table, c in zip(self.tables, self.unit_combos(front_flat))], axis=1)
         else:
             A = np.broadcast_to(self.X.T[None], (front_flat.shape[0],) + self.X.T.shape)
         if net.bias:
@@ -317,26 +338,44 @@ class _Scorer:
             betas = pb.values_from_indices(digits)
             out = pb.network.forward_batch(betas, self.X)
             return pb.loss.risk(out, self.y, self.w)[:, None]
-        A = self.front_activations(front_flat)
         if plan.method == "structured":
+            A = self.front_activations(front_flat)
             V = self.back_values(0, np.arange(back_lo, back_hi))
             f = np.matmul(V[None], A)  # f[m, v, i] = sum_a V[v, a] A[m, a, i]
             return pb.loss.single_output_losses_inplace(f, self.y) @ self.w
         # quadratic: per output unit o, score_o[m, v] = [vec G, r_o, yy_o][m] . [vec(v v^T), -2 v, 1]
-        Aw = A * self.w
-        G = np.einsum("mai,mbi->mab", Aw, A, optimize=True).reshape(A.shape[0], -1)
+        G, R = self._gram(front_flat)
+        mh = G.shape[0]
+        G = G.reshape(mh, -1)
         total = None
         n_groups = len(plan.back_groups)
         for o in range(n_groups):
             size_o = int(np.prod(self.pb.radices[plan.back_groups[o]]))
             local = np.arange(back_lo, back_hi) if n_groups == 1 else np.arange(size_o)
             V = self.back_values(o, local)
-            r = Aw @ self.targets[:, o]
-            mfeat = np.concatenate([G, r, np.full((A.shape[0], 1), self.yy[o])], axis=1)
+            mfeat = np.concatenate([G, R[:, :, o], np.full((mh, 1), self.yy[o])], axis=1)
             vfeat = np.concatenate([(V[:, :, None] * V[:, None, :]).reshape(V.shape[0], -1), -2.0 * V, np.ones((V.shape[0], 1))], axis=1)
             s = mfeat @ vfeat.T
             total = s if total is None else (total[..., None] + s.reshape((s.shape[0],) + (1,) * (total.ndim - 1) + (s.shape[1],)))
-        return total.reshape(A.shape[0], -1)
+        return total.reshape(mh, -1)
+
+    def _gram(self, front_flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """G[m] = sum_i w_i a_i a_i^T (m, D, D) and R[m] = sum_i w_i a_i t_i^T (m, D, O) for front rows m."""
+        if self.gram_blocks is None:
+            A = self.front_activations(front_flat)
+            Aw = A * self.w
+            return np.einsum("mai,mbi->mab", Aw, A, optimize=True), Aw @ self.targets
+        combos = self.unit_combos(front_flat)
+        if self.pb.network.bias:
+            combos.append(np.zeros(front_flat.shape[0], dtype=np.int64))
+        D = len(combos)
+        G = np.empty((front_flat.shape[0], D, D))
+        for a in range(D):
+            for b in range(a, D):
+                G[:, a, b] = self.gram_blocks[a][b][combos[a], combos[b]]
+                G[:, b, a] = G[:, a, b]
+        R = np.stack([self.target_blocks[a][combos[a]] for a in range(D)], axis=1)
+        return G, R
 
     def roundoff_margin(self) -> float:
         B = self.pb.loss.B
