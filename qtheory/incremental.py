@@ -50,6 +50,9 @@ _CHUNK_ELEMENTS = 32768  # candidates x samples per vectorized chunk (stays in c
 TOL_FACTOR = 1e-11
 
 
+#: accepted moves updated by rank-1 terms between two full recomputations of the downstream layers
+RANK1_REFRESH = 32
+
 def single_thread_blas() -> contextlib.AbstractContextManager:
     """Limit BLAS to one thread while scoring: the products here are small (one unit, or n x width), where
     threads only add synchronization, and oversubscribed BLAS threads slow them down by orders of magnitude."""
@@ -168,6 +171,7 @@ class IncrementalEvaluator:
                 self.beta[lay.bias_start : lay.bias_start + lay.n_out].copy() if lay.bias_start is not None else np.zeros(lay.n_out)
             )
         self.pen_cur = self.pen_flat[self.off + index].copy() if self.use_penalty else None
+        self._rank1_updates = 0
         self.ZT: list[np.ndarray] = [np.empty(0)] * self.L
         self.AT: list[np.ndarray] = [np.empty(0)] * self.L
         for l in range(self.L):
@@ -240,8 +244,20 @@ class IncrementalEvaluator:
             self.pen_cur[j] = self.pen_flat[self.off[j] + new_index]
         self.ZT[l][h] = self.W[l][h] @ self._input_T(l) + self.b[l][h]
         if l < self.L - 1:
-            self.AT[l][h] = activate(self.ZT[l][h], self.activation)
-            for m in range(l + 1, self.L):
+            new_act = activate(self.ZT[l][h], self.activation)
+            self._rank1_updates += 1
+            if self._rank1_updates < RANK1_REFRESH:
+                # the next layer changes by the rank-1 term W[l+1][:, h] (a_h,new - a_h,old)
+                self.ZT[l + 1] += np.outer(self.W[l + 1][:, h], new_act - self.AT[l][h])
+                self.AT[l][h] = new_act
+                first_full = l + 2
+            else:  # recompute from scratch now and then, so that round-off cannot accumulate
+                self._rank1_updates = 0
+                self.AT[l][h] = new_act
+                first_full = l + 1
+            if l + 1 < self.L - 1 and first_full == l + 2:
+                self.AT[l + 1] = activate(self.ZT[l + 1], self.activation)
+            for m in range(first_full, self.L):
                 self.ZT[m] = self.W[m] @ self._input_T(m) + self.b[m][:, None]
                 if m < self.L - 1:
                     self.AT[m] = activate(self.ZT[m], self.activation)
