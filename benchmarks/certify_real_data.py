@@ -1,19 +1,55 @@
 """Certified test-error bounds on real data: Q-CD (sparse) against the STE baseline, seeds 0-4.
 
 For each data set and seed, :func:`qtheory.certify_data.certify_dataset` splits the data, trains every default
-configuration (STE warm start, then Q-CD), chooses the configuration with the smallest V1 on the training split
-(ln M paid), and evaluates the chosen network and the STE solution of the same architecture and grid on the
-held-out test split.  Each finished run is stored as JSON under ``--out`` (one file per data set and seed);
-an interrupted benchmark resumes from there (``--fresh`` recomputes).
+configuration (STE warm start, then Q-CD), chooses one on the training split with the default rule (the
+smallest training 0-1 error among the configurations whose V1 <= 0.2, the smallest V1 if none; ln M paid),
+and evaluates the chosen network and the STE solution of the same architecture and grid on the held-out
+test split.  Each finished run is stored as JSON under ``--out`` (one file per data set and seed); an
+interrupted benchmark resumes from there (a stored run made with other configurations or another rule is
+recomputed; ``--fresh`` recomputes all).
 
     python benchmarks/certify_real_data.py [--datasets breast_cancer digits] [--seeds 0 1 2 3 4]
 
-Prints one table row per run (the default choice: smallest V1), then per data set the largest V1 and test
-error, the targets (breast_cancer: V1 <= 0.20 with test error <= 0.06; digits: V1 < 0.50), and any run whose
-test error exceeds its bound (which would contradict the certificate, with probability <= delta' per run).
-A second table applies the budget rule of ``select_config`` (smallest training error among the
-configurations with V1 <= the target) to the same trained configurations: another train-only choice among
-the same M, so its certificates are valid too.
+Prints, per data set, one row per seed for the default rule (Q-CD and STE side by side), then the same trained
+configurations under the other train-only rule (smallest V1; same M, so its certificates are valid too), and a
+summary: largest V1 and test error, the targets (breast_cancer: V1 <= 0.20 with test error <= 0.06; digits:
+V1 < 0.50), and any run whose test error exceeds its bound (which would contradict the certificate, with
+probability <= delta' per run).
+
+How the defaults were chosen.  The binary configuration list (``default_configs(2)``: linear, K in {1, 2, 3},
+d in {0.5, 1, 2}, logistic and hinge surrogates, price of a non-zero lam d / 2 in 0.004 .. 0.06; M = 144)
+and the selection rule (budget b = 0.2, the certificate level aimed for) were fixed on breast_cancer pilot
+splits, seeds 100-119, which are not reported; seeds 0-4 were run once, afterwards.  On the pilot seeds
+(test error = errors / 114):
+
+* previous list (28 configurations), smallest V1:                mean test error 0.045, 6 of 20 > 0.06
+* previous list, budget 0.20:                                     mean 0.041, 4 of 20 > 0.06
+* 180 configurations (prices 0.0025 .. 0.08), smallest V1:        mean 0.046, 4 of 20 > 0.06
+* 180 configurations, budget 0.20 / 0.19 / 0.18:                  mean 0.034 / 0.038 / 0.042
+* the 144 defaults, budget 0.20:                                  mean 0.034, max 0.061, 1 of 20 > 0.06
+* the 144 defaults, smallest V1:                                  mean 0.044, max 0.105, 4 of 20 > 0.06
+* the 144 with the logistic (hinge) surrogate only, budget 0.20:  mean 0.036 (0.035), 3 of 20 > 0.06
+* the 144, smallest of train error + a (V1 - train error) within the budget, a = 0.1 / 0.2 / 0.3:
+  mean 0.037 / 0.040 / 0.044
+* smallest 5-fold cross-validated error (training split) within the budget, seeds 100-105: mean 0.034
+  against 0.028 for the training error; among the configurations in the budget the cross-validated error
+  correlated less with the test error (0.27-0.58) than the training error did (0.50-0.74)
+* the 144 and finer grids (K in {4, 6}, d in {0.25, 0.5}; M = 208), budget 0.20: mean 0.033, 1 of 20 > 0.06:
+  no clear gain for 40% more training, not adopted
+* more training per configuration (Q-CD also from the zero start and from the solutions of the other prices
+  on the same grid, keeping the smallest F): smaller F and V1, but mean test error 0.036 (180
+  configurations, budget 0.20): not adopted.
+
+For reference, float L1-regularized logistic regression with about 9 non-zeros had mean test error 0.030 on
+the same pilot splits, and the dense float fit 0.024.  The multi-class list (digits) is unchanged; there no
+configuration reaches V1 <= 0.2, so the default rule is the smallest V1.  The rows of the defaults' own pilot
+evidence are reproduced by
+
+    python benchmarks/certify_real_data.py --datasets breast_cancer --seeds $(seq 100 119) --out results/pilot
+
+Caveat: the pilot splits are other splits of the same 569 rows, so the defaults are not, strictly,
+independent of the reported seeds' certification rows (V1 assumes the M configurations are fixed before S1
+is drawn); the choice among the M configurations inside each run is paid for by ln M as usual.
 """
 
 from __future__ import annotations
@@ -24,15 +60,20 @@ import sys
 import time
 from pathlib import Path
 
-TARGETS = {"breast_cancer": (0.20, 0.06), "digits": (0.50, None)}
+#: data set -> (V1 target, whether V1 may equal it, test-error target or None)
+TARGETS = {"breast_cancer": (0.20, True, 0.06), "digits": (0.50, False, None)}
+RULES = ("default", "smallest V1")
 
 
 def run_one(dataset: str, seed: int, out: Path, fresh: bool) -> dict:
-    from qtheory.certify_data import certify_dataset
+    """The record of one run with the default configurations and rule (stored, or computed and stored)."""
+    from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
 
     path = out / f"{dataset}_seed{seed}.json"
     if path.is_file() and not fresh:
-        return json.loads(path.read_text())
+        record = json.loads(path.read_text())
+        if _matches_defaults(record, DEFAULT_MAX_BOUND):
+            return record
     t0 = time.perf_counter()
     record = certify_dataset(dataset, seed=seed, progress=lambda msg: print(f"  {dataset} seed {seed} {msg}",
                                                                             file=sys.stderr, flush=True))
@@ -44,41 +85,77 @@ def run_one(dataset: str, seed: int, out: Path, fresh: bool) -> dict:
     return record
 
 
+def _matches_defaults(record: dict, max_bound: float) -> bool:
+    """Whether a stored record was made with today's default configurations and selection rule."""
+    from qtheory.certify_data import default_configs
+
+    labels = [c.label() for c in default_configs(record.get("n_classes", 2))]
+    return record.get("max_bound") == max_bound and [r["config"]["label"] for r in record["configs"]] == labels
+
+
+def chosen(record: dict, rule: str) -> dict:
+    """The facts of the configuration chosen by ``rule`` (a train-only rule) among the record's M rows."""
+    from qtheory.certify_data import select_config
+
+    if rule == "default":
+        return {k: record[k] for k in ("config", "nonzeros", "p", "train_error", "test_error", "bound_V1",
+                                       "bound_hoeffding", "ste")}
+    return record["configs"][select_config(record["configs"], None)]
+
+
 HEADER = (
     "| data set | seed | n | n_test | M | chosen configuration | k / p | train | test | V1 | Hoeffding "
     "| STE k | STE train | STE test | STE V1 | STE Hoeffding | s |"
 )
 
 
-def row(r: dict) -> str:
-    s = r["ste"]
+def row(r: dict, c: dict) -> str:
+    s = c["ste"]
     return (
-        f"| {r['dataset']} | {r['seed']} | {r['n_train']} | {r['n_test']} | {r['M']} | {r['config']['label']} "
-        f"| {r['nonzeros']} / {r['p']} | {r['train_error']:.3f} | {r['test_error']:.3f} | **{r['bound_V1']:.3f}** "
-        f"| {r['bound_hoeffding']:.3f} | {s['nonzeros']} | {s['train_error']:.3f} | {s['test_error']:.3f} "
+        f"| {r['dataset']} | {r['seed']} | {r['n_train']} | {r['n_test']} | {r['M']} | {c['config']['label']} "
+        f"| {c['nonzeros']} / {c['p']} | {c['train_error']:.3f} | {c['test_error']:.3f} | **{c['bound_V1']:.3f}** "
+        f"| {c['bound_hoeffding']:.3f} | {s['nonzeros']} | {s['train_error']:.3f} | {s['test_error']:.3f} "
         f"| {s['bound_V1']:.3f} | {s['bound_hoeffding']:.3f} | {r.get('seconds_total', float('nan')):.0f} |"
     )
 
 
-def summary(dataset: str, records: list[dict]) -> list[str]:
-    v1 = [r["bound_V1"] for r in records]
-    test = [r["test_error"] for r in records]
-    ste_v1 = [r["ste"]["bound_V1"] for r in records]
+def summary(dataset: str, records: list[dict], picks: list[dict]) -> list[str]:
+    v1 = [c["bound_V1"] for c in picks]
+    test = [c["test_error"] for c in picks]
+    ste_v1 = [c["ste"]["bound_V1"] for c in picks]
+    ste_test = [c["ste"]["test_error"] for c in picks]
+    seeds = [r["seed"] for r in records]
     lines = [
         f"{dataset}: V1 mean {sum(v1) / len(v1):.3f}, max {max(v1):.3f}; test error mean {sum(test) / len(test):.3f}, "
-        f"max {max(test):.3f}; STE V1 mean {sum(ste_v1) / len(ste_v1):.3f}"
+        f"max {max(test):.3f}; STE V1 mean {sum(ste_v1) / len(ste_v1):.3f}, STE test error mean "
+        f"{sum(ste_test) / len(ste_test):.3f}"
     ]
-    below = [r["seed"] for r in records if r["bound_V1"] < r["test_error"]]
+    below = [s for s, c in zip(seeds, picks) if c["bound_V1"] < c["test_error"]]
     lines.append(f"  runs with test error above V1 (contradicting the certificate): {below or 'none'}")
     if dataset in TARGETS:
-        max_v1, max_test = TARGETS[dataset]
-        ok_v1 = [r["seed"] for r in records if r["bound_V1"] <= max_v1]
-        text = f"  target V1 <= {max_v1}: met on seeds {ok_v1} of {[r['seed'] for r in records]}"
+        max_v1, closed, max_test = TARGETS[dataset]
+        ok_v1 = [s for s, c in zip(seeds, picks) if c["bound_V1"] < max_v1 or (closed and c["bound_V1"] == max_v1)]
+        text = f"  target V1 {'<=' if closed else '<'} {max_v1}: met on seeds {ok_v1} of {seeds}"
         if max_test is not None:
-            ok_test = [r["seed"] for r in records if r["test_error"] <= max_test]
+            ok_test = [s for s, c in zip(seeds, picks) if c["test_error"] <= max_test]
             text += f"; test error <= {max_test}: met on seeds {ok_test}"
         lines.append(text)
     return lines
+
+
+def print_tables(records: dict[str, list[dict]]) -> None:
+    for rule in RULES:
+        first = next(iter(records.values()))[0]
+        title = first["selection"] if rule == "default" else "smallest V1 on the certification rows"
+        print(f"\nrule: {rule} ({title}); STE = the chosen configuration's STE warm start, same M")
+        print(HEADER)
+        print("|" + "---|" * (HEADER.count("|") - 1))
+        for recs in records.values():
+            for r in recs:
+                print(row(r, chosen(r, rule)))
+        print()
+        for dataset, recs in records.items():
+            print("\n".join(summary(dataset, recs, [chosen(r, rule) for r in recs])))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,42 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="recompute runs already stored")
     args = parser.parse_args(argv)
     records: dict[str, list[dict]] = {}
-    print(HEADER)
-    print("|" + "---|" * (HEADER.count("|") - 1))
+    t0 = time.perf_counter()
     for dataset in args.datasets:
         for seed in args.seeds:
             r = run_one(dataset, seed, args.out, args.fresh)
             records.setdefault(dataset, []).append(r)
-            print(row(r), flush=True)
-    print()
-    for dataset, recs in records.items():
-        print("\n".join(summary(dataset, recs)))
-    budget_table(records)
+            c = chosen(r, "default")
+            print(f"{dataset} seed {seed}: k={c['nonzeros']} test={c['test_error']:.3f} V1={c['bound_V1']:.3f} "
+                  f"({r.get('seconds_total', float('nan')):.0f} s)", file=sys.stderr, flush=True)
+    print_tables(records)
+    print(f"\nwall time of this invocation: {time.perf_counter() - t0:.0f} s (stored runs are not recomputed)")
     return 0
-
-
-def budget_table(records: dict[str, list[dict]]) -> None:
-    """The budget rule applied to the stored per-configuration facts of every run."""
-    from qtheory.certify_data import select_config
-
-    print()
-    print("budget rule: smallest training error among the configurations with V1 <= the target")
-    print("| data set | seed | budget | chosen configuration | k / p | train | test | V1 | Hoeffding |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    means = []
-    for dataset, recs in records.items():
-        if dataset not in TARGETS:
-            continue
-        budget = TARGETS[dataset][0]
-        tests = []
-        for r in recs:
-            c = r["configs"][select_config(r["configs"], budget)]
-            tests.append(c["test_error"])
-            print(f"| {dataset} | {r['seed']} | {budget:g} | {c['config']['label']} | {c['nonzeros']} / {c['p']} "
-                  f"| {c['train_error']:.3f} | {c['test_error']:.3f} | **{c['bound_V1']:.3f}** "
-                  f"| {c['bound_hoeffding']:.3f} |")
-        means.append(f"{dataset}, budget {budget:g}: mean test error {sum(tests) / len(tests):.3f}, max {max(tests):.3f}")
-    print("\n".join(means))
 
 
 if __name__ == "__main__":

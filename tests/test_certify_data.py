@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qtheory.certify_data import (
+    DEFAULT_MAX_BOUND,
     Config,
     certificate,
     certify_dataset,
+    default_configs,
     encode_labels,
     prepare_data,
     select_config,
@@ -21,7 +23,10 @@ from qtheory.certify_data import (
 from qtheory.cli import main
 from qtheory.data import Dataset
 
-SMALL_CONFIGS = [Config(lam=0.08, K=2, step=1.0), Config(lam=0.04, K=1, step=1.0)]
+# three configurations on which the two selection rules disagree (breast_cancer, seed 3): the smallest V1 is the
+# sparse K = 1 model, the best fit within the budget V1 <= 0.2 the denser hinge model
+SMALL_CONFIGS = [Config(lam=0.08, K=2, step=1.0), Config(lam=0.04, K=1, step=1.0),
+                 Config(lam=0.01, K=3, step=2.0, loss="hinge")]
 STE_QUICK = {"epochs": 100}
 REQUIRED = {"dataset", "n_train", "n_test", "train_error", "test_error", "nonzeros", "p", "Qsize", "M", "delta",
             "bound_V1", "bound_hoeffding"}
@@ -109,8 +114,17 @@ def test_record_certificates_recomputed_from_the_json_fields(record):
     _check_record_bounds(record["ste"], n, delta, M)  # the baseline pays the same ln M
     for row in record["configs"]:
         _check_record_bounds(row, n, delta, M)
-    # the chosen configuration is the one with the smallest V1 (a choice on the training split)
-    assert record["bound_V1"] == min(row["bound_V1"] for row in record["configs"])
+    # the chosen configuration follows the default rule, on training-split facts only: the smallest training
+    # error among the rows with V1 <= the budget, or the smallest V1 when no row meets the budget
+    assert record["max_bound"] == DEFAULT_MAX_BOUND
+    rows = record["configs"]
+    within = [r for r in rows if r["bound_V1"] <= DEFAULT_MAX_BOUND]
+    if within:
+        assert record["bound_V1"] <= DEFAULT_MAX_BOUND
+        assert record["train_error"] == min(r["train_error"] for r in within)
+    else:
+        assert record["bound_V1"] == min(r["bound_V1"] for r in rows)
+    assert record["config"] == rows[select_config(rows)]["config"]
 
 
 def test_selection_rules():
@@ -120,12 +134,42 @@ def test_selection_rules():
         {"bound_V1": 0.25, "train_error": 0.00},
         {"bound_V1": 0.17, "train_error": 0.02},
     ]
-    assert select_config(rows) == 0  # smallest V1
+    assert select_config(rows, None) == 0  # smallest V1
     assert select_config(rows, 0.2) == 3  # best fit within the budget; tie on train error -> smaller V1
+    assert select_config(rows) == select_config(rows, DEFAULT_MAX_BOUND) == 3  # the default is the budget rule
     assert select_config(rows, 0.16) == 0
     assert select_config(rows, 0.1) == 0  # nothing within the budget: smallest V1
     with pytest.raises(ValueError, match=r"max_bound == 2"):
         select_config(rows, 2)
+
+
+def test_default_configurations():
+    binary = default_configs(2)
+    labels = [c.label() for c in binary]
+    assert len(labels) == len(set(labels)) == 144  # distinct, so M counts distinct hypothesis classes
+    assert all(c.hidden == () and c.K in (1, 2, 3) and c.step in (0.5, 1.0, 2.0) for c in binary)
+    assert {c.loss for c in binary} == {"logistic", "hinge"}
+    # every configuration's MCP saturates at the first level: a non-zero weight costs the price lam d / 2
+    prices = sorted({round(c.lam * c.step / 2, 12) for c in binary})
+    assert prices == [0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
+    assert all(c.a_value * c.lam == pytest.approx(c.step) for c in binary)
+    multi = default_configs(10)
+    assert len(multi) == 12 and any(c.hidden == (16,) for c in multi)
+    with pytest.raises(ValueError, match=r"n_classes == 1"):
+        default_configs(1)
+
+
+def test_smallest_bound_rule_on_the_same_configurations(record):
+    r = certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK, max_bound=None)
+    assert r["max_bound"] is None and r["selection"].startswith("smallest V1")
+    assert r["bound_V1"] == min(row["bound_V1"] for row in r["configs"])
+    # the same trained configurations, another train-only choice: the fixture exercises both branches
+    def facts(rows):
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+    assert facts(r["configs"]) == facts(record["configs"])
+    assert r["config"] != record["config"] and r["bound_V1"] < record["bound_V1"] <= DEFAULT_MAX_BOUND
+    assert record["train_error"] < r["train_error"]
 
 
 def test_record_facts_match_the_network_and_the_data(record):
@@ -278,23 +322,31 @@ def test_cli_missing_file_and_unknown_name(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["certify-data", "--dataset", "mnist"]) == 2
     assert "dataset == 'mnist', must be one of" in capsys.readouterr().err
+    assert main(["certify-data", "--dataset", "iris", "--smallest-bound", "--max-bound", "0.3"]) == 2
+    assert "--smallest-bound and --max-bound exclude each other" in capsys.readouterr().err
 
 
-def test_cli_json_on_a_csv_file(tmp_path, capsys):
+@pytest.mark.parametrize("rule", [["--max-bound", "0.9"], ["--smallest-bound"]])
+def test_cli_json_on_a_csv_file(tmp_path, capsys, rule):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(150, 3))
     y = np.array([0, 2, 5])[np.argmax(X, axis=1)]  # three classes, labelled 0, 2, 5: the largest feature
     lines = ["x1,x2,x3,y"] + [f"{a:.5f},{b:.5f},{c:.5f},{t}" for (a, b, c), t in zip(X, y)]
     path = _write(tmp_path, "\n".join(lines) + "\n")
-    argv = ["certify-data", "--dataset", path, "--seed", "2", "--delta", "0.1", "--max-bound", "0.9", "--json", "--quiet"]
+    argv = ["certify-data", "--dataset", path, "--seed", "2", "--delta", "0.1", *rule, "--json", "--quiet"]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert REQUIRED <= set(out)
     assert out["dataset"] == path and out["delta"] == 0.1 and out["n_test"] == 30 and out["n_classes"] == 3
     hidden = out["config"]["hidden"]
     assert out["p"] == (3 * 3 + 3 if not hidden else 3 * hidden[0] + hidden[0] + hidden[0] * 3 + 3)
-    assert out["M"] == 12 and out["max_bound"] == 0.9
+    assert out["M"] == 12
     _check_record_bounds(out, out["n_train"], out["delta"], out["M"])
+    if rule[0] == "--smallest-bound":
+        assert out["max_bound"] is None
+        assert out["bound_V1"] == min(r["bound_V1"] for r in out["configs"])
+        return
+    assert out["max_bound"] == 0.9
     assert out["bound_V1"] <= 0.9 and out["train_error"] <= 0.1  # three weights on the diagonal fit these data
     # the budget rule: no configuration within the budget has a smaller training error
     assert all(r["train_error"] >= out["train_error"] for r in out["configs"] if r["bound_V1"] <= 0.9)

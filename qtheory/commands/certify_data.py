@@ -1,7 +1,8 @@
 """``qtheory certify-data --dataset NAME|PATH.csv [--seed S] [--delta D] [--json]``: train a sparse quantized
-net on real data by Q-CD (STE warm start), choose among M configurations on the training split only, and
-certify its test error with V1 on the 0-1 error (ln M included); the Hoeffding certificate and the STE
-baseline are reported beside it.  Progress goes to stderr."""
+net on real data by Q-CD (STE warm start), choose among M configurations on the training split only (by
+default the best training fit among those whose V1 is within a budget, see ``--max-bound``), and certify
+its test error with V1 on the 0-1 error (ln M included); the Hoeffding certificate and the STE baseline are
+reported beside it.  Progress goes to stderr."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import sys
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
+    from qtheory.certify_data import DEFAULT_MAX_BOUND
+
     parser.add_argument("--dataset", required=True, metavar="NAME|PATH.csv",
                         help="breast_cancer, digits, wine, iris, or a CSV file (header row, numeric columns, "
                              "class label in the last column)")
@@ -21,20 +24,26 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
                         help="fraction of the training split whose features fix the standardization and are "
                              "left out of the certificate (default 0.05)")
     parser.add_argument("--max-bound", type=float, default=None, metavar="B",
-                        help="choose the configuration with the smallest training error among those whose V1 "
-                             "bound is <= B (default: the smallest V1)")
+                        help="certificate budget: choose the configuration with the smallest training error "
+                             "among those whose V1 bound is <= B, or the smallest V1 if none "
+                             f"(default B = {DEFAULT_MAX_BOUND:g})")
+    parser.add_argument("--smallest-bound", action="store_true",
+                        help="choose the configuration with the smallest V1 bound instead of the budget rule")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
-    from qtheory.certify_data import certify_dataset
+    from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
 
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    if args.smallest_bound and args.max_bound is not None:
+        raise ValueError("--smallest-bound and --max-bound exclude each other: give one selection rule")
+    max_bound = None if args.smallest_bound else (DEFAULT_MAX_BOUND if args.max_bound is None else args.max_bound)
     record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
-                             prep_fraction=args.prep_fraction, max_bound=args.max_bound,
+                             prep_fraction=args.prep_fraction, max_bound=max_bound,
                              progress=None if args.quiet else say)
     if args.json:
         print(json.dumps(record))
