@@ -243,15 +243,21 @@ _DATA_KEYS = {
 }
 
 
+def read_toml(path: str | Path, what: str) -> dict:
+    """Parse a TOML file; a missing file or invalid TOML is an error naming ``what`` (e.g. "problem file")."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {str(path)!r}")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+
+
 def load_problem(path: str | Path) -> Problem:
     """Read a TOML problem file (paths inside it are relative to the file)."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"problem file not found: {str(path)!r}")
-    try:
-        cfg = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    cfg = read_toml(path, "problem file")
     return problem_from_config(cfg, base_dir=path.parent, default_name=path.stem)
 
 

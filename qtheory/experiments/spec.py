@@ -48,17 +48,11 @@ import copy
 import hashlib
 import itertools
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qtheory.validation import check_probability
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 KINDS = ("toy", "data")
 COMMON_KEYS = {"name", "description", "kind", "delta", "axes", "variants", "quick"}
@@ -153,13 +147,10 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 # ====================================================================================== loading
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file."""
+    from qtheory.problem import read_toml
+
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"sweep file not found: {str(path)!r}")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "sweep file")
     return sweep_from_dict(raw, source=str(path), default_name=path.stem)
 
 
