@@ -148,7 +148,8 @@ def test_evaluate_case_refutes_and_confirms(case):
     assert res.applicable and res.violation and res.worst["slack"] < 0
     true = Variant("excess >= 0", excess >= 0, solutions="any")
     res = evaluate_case(true, case)
-    assert not res.violation and res.checks == case.problem.n_codes and res.min_slack >= 0
+    # excess >= 0 holds exactly; the enumeration tables and the re-scored L*_Q agree only up to float round-off
+    assert not res.violation and res.checks == case.problem.n_codes and res.min_slack >= -1e-12
     # an assumption that fails makes the case inapplicable
     never = Variant("never", excess <= Gamma, assumptions={"delta > 1/2": delta > sp.Rational(1, 2)})
     assert not evaluate_case(never, case).applicable
