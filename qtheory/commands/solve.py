@@ -18,7 +18,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=METHODS, default="auto", help="exact method (default: auto)")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="refuse an enumeration estimated to take longer than this (default 600)")
-    p.add_argument("--time-limit", type=float, default=None, help="time limit for bnb/mip solvers (seconds)")
+    p.add_argument("--time-limit", type=float, default=600.0,
+                   help="time limit for bnb/mip solvers in seconds (default 600); on time-out the best point found is printed, not certified")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
