@@ -224,8 +224,7 @@ class _Plan:
         else:
             flops = self.NF * n_total * (4 * pb.p + 10 * pb.network.n_outputs + 8)
         seconds = flops / _RATE_FLOPS if flops < 10**300 else math.inf  # |Q|^p can exceed any float
-        table_mem = 0
-        return Estimate(self.NF * self.NV, self.method, seconds, CHUNK_BYTES * 6 + table_mem)
+        return Estimate(self.NF * self.NV, self.method, seconds, CHUNK_BYTES * 6)
 
 
 def _output_bound(problem: Problem, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -383,15 +382,14 @@ class _Scorer:
             return 1e-9 * max(1.0, B)
         u = 2.0**-53
         D = self.plan.D
-        k = self.pb.n + D * D + D + 3 if self.w.shape[0] == self.pb.n else self.w.shape[0] + D * D + D + 3
+        k = self.w.shape[0] + D * D + D + 3  # samples summed, plus the terms of the expansion
         gamma = k * u / (1 - k * u)
-        A_full = self.front_activations(np.arange(min(self.plan.NF, 1)))  # linear case; mlp below
-        if self.tables:
+        if self.tables:  # largest weighted norm of each hidden unit's cached rows
             norms = [np.sqrt((t * t) @ self.w).max() for t in self.tables]
             if self.pb.network.bias:
                 norms.append(1.0)
-        else:
-            norms = list(np.sqrt((A_full[0] ** 2) @ self.w))
+        else:  # a linear model: the (fixed) feature columns
+            norms = list(np.sqrt((self.front_activations(np.arange(1))[0] ** 2) @ self.w))
         S_total = 0.0
         for o, params in enumerate(self.plan.back_groups):
             vmax = [self.pb.param_grids[j].R for j in params]
