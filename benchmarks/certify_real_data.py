@@ -65,19 +65,21 @@ TARGETS = {"breast_cancer": (0.20, True, 0.06), "digits": (0.50, False, None)}
 RULES = ("default", "smallest V1")
 
 
-def run_one(dataset: str, seed: int, out: Path, fresh: bool) -> dict:
-    """The record of one run with the default configurations and rule (stored, or computed and stored)."""
+def run_one(dataset: str, seed: int, out: Path, fresh: bool, options: dict) -> dict:
+    """The record of one run with the default configurations and rule and the given pipeline ``options``
+    (preprocessing, start_penalty): stored, or computed and stored."""
     from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
 
     path = out / f"{dataset}_seed{seed}.json"
     if path.is_file() and not fresh:
         record = json.loads(path.read_text())
-        if _matches_defaults(record, DEFAULT_MAX_BOUND):
+        if _matches(record, DEFAULT_MAX_BOUND, options):
             return record
     t0 = time.perf_counter()
-    record = certify_dataset(dataset, seed=seed, progress=lambda msg: print(f"  {dataset} seed {seed} {msg}",
-                                                                            file=sys.stderr, flush=True))
+    record = certify_dataset(dataset, seed=seed, **options,
+                             progress=lambda msg: print(f"  {dataset} seed {seed} {msg}", file=sys.stderr, flush=True))
     record["seconds_total"] = time.perf_counter() - t0
+    record["options"] = options
     out.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
@@ -85,12 +87,14 @@ def run_one(dataset: str, seed: int, out: Path, fresh: bool) -> dict:
     return record
 
 
-def _matches_defaults(record: dict, max_bound: float) -> bool:
-    """Whether a stored record was made with today's default configurations and selection rule."""
+def _matches(record: dict, max_bound: float, options: dict) -> bool:
+    """Whether a stored record was made with today's default configurations and selection rule, and the same
+    pipeline options."""
     from qtheory.certify_data import default_configs
 
     labels = [c.label() for c in default_configs(record.get("n_classes", 2))]
-    return record.get("max_bound") == max_bound and [r["config"]["label"] for r in record["configs"]] == labels
+    return (record.get("max_bound") == max_bound and record.get("options") == options
+            and [r["config"]["label"] for r in record["configs"]] == labels)
 
 
 def chosen(record: dict, rule: str) -> dict:
@@ -165,12 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("results/certify_real_data"),
                         help="folder of the per-run JSON records (default results/certify_real_data)")
     parser.add_argument("--fresh", action="store_true", help="recompute runs already stored")
+    parser.add_argument("--preprocessing", default="auto", help="feature map (default auto: range for digits, "
+                        "symlog otherwise)")
+    parser.add_argument("--start-penalty", default="latent", help="MCP of the STE warm start on the 'latent' "
+                        "(default) or 'rounded' weights")
     args = parser.parse_args(argv)
+    options = {"preprocessing": args.preprocessing, "start_penalty": args.start_penalty}
     records: dict[str, list[dict]] = {}
     t0 = time.perf_counter()
     for dataset in args.datasets:
         for seed in args.seeds:
-            r = run_one(dataset, seed, args.out, args.fresh)
+            r = run_one(dataset, seed, args.out, args.fresh, options)
             records.setdefault(dataset, []).append(r)
             c = chosen(r, "default")
             print(f"{dataset} seed {seed}: k={c['nonzeros']} test={c['test_error']:.3f} V1={c['bound_V1']:.3f} "

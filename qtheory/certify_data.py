@@ -5,16 +5,19 @@ Protocol, for one data set and one seed:
 1. **Split.** A seeded permutation of the rows gives three disjoint parts: the *test* split (a fraction
    ``test_fraction``), the *preparation* rows S0 and the *certification* rows S1 (S0 and S1 form the training
    split).  The test split is set aside and used once, by the final evaluation, after every choice.
-2. **Features.** A feature map fixed before S1 is seen: the affine map x -> (x - c) / s with c, s the mean
-   and standard deviation of the features on S0 alone (constant features: s = 1), or, for a data set whose
-   feature range is documented (digits: pixel intensities 0..16), the data-free map of that range onto
-   [-1, 1] (then S0 is empty).  A map fitted on S1 would make the hypothesis class depend on the very sample
-   the bound is computed on, which the union argument of V1 does not allow.
+2. **Features.** A feature map fixed before S1 is seen: the fixed elementwise symlog transform
+   x -> sign(x) ln(1 + |x|) (monotone, data-free; it tames long right tails such as areas and counts), then
+   the affine map x -> (x - c) / s with c, s the mean and standard deviation on S0 alone (constant
+   features: s = 1); or, for a data set whose feature range is documented (digits: pixel intensities 0..16),
+   the data-free map of that range onto [-1, 1] (then S0 is empty).  A map fitted on S1 would make the
+   hypothesis class depend on the very sample the bound is computed on, which the union argument of V1 does
+   not allow.
 3. **Training.** For each of the M configurations (architecture, grid Q = {m d : |m| <= K}, MCP level lam):
    a straight-through-estimator (STE) solution, rounded to Q, is the warm start of Q-CD, which minimizes
    F(beta) = L_n(beta) + P(beta) on the configuration's surrogate loss over the whole training split
    (S0 and S1).  With the default a = d / lam the MCP saturates at the first grid level, so every non-zero
    weight pays the same a lam^2 / 2 = lam d / 2: an L0 penalty on the grid, the quantity V1 charges for.
+   The STE warm start carries the MCP on its latent float weights (a sparse start; see :mod:`qtheory.ste`).
 4. **Certificate.** V1 on the 0-1 error, for the configuration's own p and |Q| and the network's own
    k = ||beta||_0, on the n = |S1| certification rows, with V2's ln M added (M = number of configurations):
    with probability >= 1 - delta' over S1 (given S0), simultaneously for every configuration and every
@@ -31,8 +34,9 @@ Protocol, for one data set and one seed:
    smaller V1); when no configuration meets the budget, the one with the smallest V1.  ``max_bound=None``
    chooses the smallest V1 outright.  Either rule sees the training split only, and its price is the ln M
    already in every certificate.
-6. **Evaluation.** The chosen network, and the STE baseline of the same architecture and grid (its own,
-   typically dense, non-zero count; same M), are evaluated on the test split.
+6. **Evaluation.** The chosen network, and the STE baseline of the same architecture and grid (trained on
+   the surrogate loss alone, without penalty: typically dense; its own non-zero count, same M), are evaluated
+   on the test split.
 
 Every formula comes from :mod:`qtheory.theory` (V1, V2); nothing is re-typed here.
 """
@@ -41,7 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -56,7 +60,7 @@ from qtheory.validation import check_choice, check_positive_int, check_positive_
 
 #: documented feature ranges of bundled data sets: mapped onto [-1, 1] without looking at any sample
 KNOWN_RANGES: dict[str, tuple[float, float]] = {"digits": (0.0, 16.0)}
-PREPROCESSING = ("auto", "standardize", "range")
+PREPROCESSING = ("auto", "standardize", "symlog", "range")
 SURROGATES = ("logistic", "hinge", "squared", "zero_one")
 #: at most this many classes (a target with more distinct values is not a classification target)
 MAX_CLASSES = 100
@@ -112,6 +116,10 @@ class Config:
         if self.hidden:
             return Network.mlp(layers, self.activation, self.bias)
         return Network.linear(n_inputs, n_outputs, self.bias)
+
+    def baseline_key(self) -> tuple:
+        """What the unpenalized STE baseline depends on: everything but the penalty (lam, a)."""
+        return (self.K, self.step, self.hidden, self.activation, self.bias, self.loss, self.B)
 
     def label(self) -> str:
         arch = "linear" if not self.hidden else "mlp-" + "-".join(map(str, self.hidden)) + f"-{self.activation}"
@@ -232,6 +240,12 @@ def encode_labels(target: np.ndarray, classes: np.ndarray | None = None) -> tupl
     return np.where(known, index, -1).astype(np.int64), classes
 
 
+def symlog(x: np.ndarray) -> np.ndarray:
+    """The elementwise symlog map x -> sign(x) ln(1 + |x|): monotone, odd, fixed before any data is seen."""
+    x = np.asarray(x, dtype=float)
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
 def split_rows(n_rows: int, *, seed: int, test_fraction: float, prep_size: int) -> dict[str, np.ndarray]:
     """Row indices of the test split, S0 and S1 from one seeded permutation (disjoint, covering all rows)."""
     order = np.random.default_rng(seed).permutation(n_rows)
@@ -258,8 +272,10 @@ def prepare_data(
     """Load, encode, split and map the features of ``dataset`` (protocol steps 1-2 of the module docstring).
 
     ``preprocessing``: ``"standardize"`` (mean and standard deviation of S0, a fraction ``prep_fraction``
-    of the training split), ``"range"`` (the documented range onto [-1, 1]; S0 empty), or ``"auto"``
-    (``"range"`` where a range is documented, else ``"standardize"``).  The test rows are not read here
+    of the training split), ``"symlog"`` (x -> sign(x) ln(1 + |x|) elementwise, then standardized on S0: tames
+    the long right tails of positive measurements such as areas; near the identity for |x| << 1),
+    ``"range"`` (the documented range onto [-1, 1]; S0 empty), or ``"auto"``
+    (``"range"`` where a range is documented, else ``"symlog"``).  The test rows are not read here
     beyond being set aside.
     """
     seed = check_positive_int(seed, "seed", min_val=0)
@@ -270,7 +286,7 @@ def prepare_data(
     check_choice(preprocessing, "preprocessing", PREPROCESSING)
     name, raw = load_raw(dataset)
     if preprocessing == "auto":
-        preprocessing = "range" if name in KNOWN_RANGES else "standardize"
+        preprocessing = "range" if name in KNOWN_RANGES else "symlog"
     if preprocessing == "range" and name not in KNOWN_RANGES:
         raise ValueError(
             f"preprocessing == 'range' needs a documented feature range; known for {', '.join(KNOWN_RANGES)}, "
@@ -287,13 +303,16 @@ def prepare_data(
         lo, hi = KNOWN_RANGES[name]
         center, scale = np.full(raw.d, (lo + hi) / 2), np.full(raw.d, (hi - lo) / 2)
         how = f"range [{lo:g}, {hi:g}] mapped onto [-1, 1] (no data used)"
-    else:
-        prep = raw.X[rows["prep"]]
+    features = symlog(raw.X) if preprocessing == "symlog" else np.asarray(raw.X, dtype=float)
+    if preprocessing != "range":
+        prep = features[rows["prep"]]
         center, scale = prep.mean(axis=0), prep.std(axis=0)
         scale[scale == 0] = 1.0
         how = f"standardized with the mean and standard deviation of {prep_size} preparation rows (S0)"
-    train = Dataset((raw.X[train_rows] - center) / scale, y_train)
-    test = Dataset((raw.X[rows["test"]] - center) / scale, y_test)
+        if preprocessing == "symlog":
+            how = "symlog x -> sign(x) ln(1 + |x|), then " + how
+    train = Dataset((features[train_rows] - center) / scale, y_train)
+    test = Dataset((features[rows["test"]] - center) / scale, y_test)
     return PreparedData(name, train, prep_size, test, classes, how, rows)
 
 
@@ -315,12 +334,14 @@ def certificate(*, train_error: float, nonzeros: int, n: int, p: int, Qsize: int
 # ===================================================================================== training
 @dataclass
 class Fit:
-    """One configuration trained: the STE start and the Q-CD output (integer codes), with Q-CD's facts."""
+    """One configuration trained: the STE warm start, the Q-CD output and the STE baseline (integer codes),
+    with Q-CD's facts."""
 
     config: Config
     problem: Problem
-    ste_codes: np.ndarray
+    start_codes: np.ndarray
     codes: np.ndarray
+    ste_codes: np.ndarray
     qcd: dict[str, Any]
     seconds: float
 
@@ -338,18 +359,38 @@ def build_problem(data: PreparedData, config: Config) -> Problem:
     )
 
 
+def train_baseline(problem: Problem, *, seed: int, ste_options: dict[str, Any] | None = None) -> np.ndarray:
+    """The STE baseline: the same network and grid trained by the straight-through estimator on the surrogate
+    loss alone (no penalty), rounded to the grid; typically dense."""
+    from qtheory.ste import train_ste
+
+    plain = replace(problem, penalty=None)
+    return np.asarray(train_ste(plain, seed=seed, **(ste_options or {})), dtype=np.int64)
+
+
 def train_config(problem: Problem, config: Config, *, seed: int, nu: float = 0.0,
-                 ste_options: dict[str, Any] | None = None) -> Fit:
-    """STE (rounded) warm start, then Q-CD to a certified nu-local solution of F = L_n + P."""
+                 ste_options: dict[str, Any] | None = None, start_penalty: str = "latent",
+                 baseline: np.ndarray | None = None) -> Fit:
+    """STE warm start (rounded), then Q-CD to a certified nu-local solution of F = L_n + P.
+
+    The warm start is trained with the MCP penalty on the latent weights (``start_penalty = "latent"``, a
+    sparse start) or on the rounded ones (``"rounded"``: with the default a = d / lam its straight-through
+    gradient vanishes, so the start is the dense STE solution); see :mod:`qtheory.ste`.  ``baseline``: the
+    STE baseline's codes when already trained (it does not depend on lam), else it is trained here.
+    """
     from qtheory.solve.qcd import qcd
     from qtheory.ste import train_ste
 
     t0 = time.perf_counter()
-    ste_codes = np.asarray(train_ste(problem, seed=seed, **(ste_options or {})), dtype=np.int64)
-    result = qcd(problem, nu, start=ste_codes.copy(), order="cyclic", seed=seed)
+    options = dict(ste_options or {})
+    start = np.asarray(train_ste(problem, seed=seed, penalty_on=start_penalty, **options), dtype=np.int64)
+    result = qcd(problem, nu, start=start.copy(), order="cyclic", seed=seed)
     facts = {"moves": int(result.moves), "local": bool(result.local), "F": float(result.F), "F0": float(result.F0),
              "hit_cap": bool(result.hit_cap), "sweeps": int(result.sweeps)}
-    return Fit(config, problem, ste_codes, np.asarray(result.codes, dtype=np.int64), facts, time.perf_counter() - t0)
+    if baseline is None:
+        baseline = train_baseline(problem, seed=seed, ste_options=options)
+    return Fit(config, problem, start, np.asarray(result.codes, dtype=np.int64), np.asarray(baseline, dtype=np.int64),
+               facts, time.perf_counter() - t0)
 
 
 def zero_one_error(problem: Problem, codes: np.ndarray, data: Dataset) -> float:
@@ -436,6 +477,7 @@ def certify_dataset(
     preprocessing: str = "auto",
     nu: float = 0.0,
     ste_options: dict[str, Any] | None = None,
+    start_penalty: str = "latent",
     max_bound: float | None = DEFAULT_MAX_BOUND,
     torch_threads: int | None = 1,
     progress: Progress | None = None,
@@ -451,7 +493,9 @@ def certify_dataset(
     ``configs`` defaults to :func:`default_configs`; pass a fixed list (e.g. one lam per entry) to trace
     bounds and test errors across configurations: every entry's certificate pays ln M for M = len(configs).
     ``max_bound``: the selection rule of :func:`select_config` (default: the budget rule with
-    ``DEFAULT_MAX_BOUND``; None: smallest V1).  ``torch_threads``:
+    ``DEFAULT_MAX_BOUND``; None: smallest V1).  ``start_penalty``: where the STE warm start puts the MCP
+    penalty (:func:`train_config`); ``ste_options`` (epochs, lr) apply to the warm start and to the baseline,
+    which is trained once per architecture, grid and surrogate (it does not depend on lam).  ``torch_threads``:
     intra-op threads of the STE training (default 1: full-batch training on a few thousand rows gains nothing
     from more, and one thread makes the float results machine-independent).
     """
@@ -459,6 +503,9 @@ def certify_dataset(
     if max_bound is not None:
         check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0)
     nu = check_positive_real(nu, "nu", allow_zero=True)
+    from qtheory.ste import PENALTY_ON
+
+    check_choice(start_penalty, "start_penalty", PENALTY_ON)
     if torch_threads is not None:
         torch_threads = check_positive_int(torch_threads, "torch_threads")
     say = progress or (lambda _msg: None)
@@ -476,10 +523,15 @@ def certify_dataset(
     # ---- training and selection: the training split only
     fits: list[Fit] = []
     rows: list[dict[str, Any]] = []
+    baselines: dict[tuple, np.ndarray] = {}
     for i, config in enumerate(configs):
         problem = build_problem(data, config)
         with _torch_threads(torch_threads):
-            fit = train_config(problem, config, seed=seed, nu=nu, ste_options=ste_options)
+            key = config.baseline_key()
+            if key not in baselines:
+                baselines[key] = train_baseline(problem, seed=seed, ste_options=ste_options)
+            fit = train_config(problem, config, seed=seed, nu=nu, ste_options=ste_options,
+                               start_penalty=start_penalty, baseline=baselines[key])
         row = {"config": config.to_json(), **_assess(problem, fit.codes, cert, delta=delta, M=M),
                "ste": _assess(problem, fit.ste_codes, cert, delta=delta, M=M), "qcd": fit.qcd,
                "seconds": fit.seconds}
@@ -516,6 +568,7 @@ def certify_dataset(
         "n_classes": data.n_classes,
         "selection": selection_rule(max_bound),
         "max_bound": max_bound,
+        "start_penalty": start_penalty,
         "config": top["config"],
         "codes": [int(c) for c in chosen.codes],
         "qcd": top["qcd"],
@@ -527,7 +580,7 @@ def certify_dataset(
 
 __all__ = [
     "Config", "PreparedData", "Fit", "certificate", "certify_dataset", "default_configs", "encode_labels",
-    "DEFAULT_MAX_BOUND", "BINARY_PRICES", "MULTICLASS_PRICES",
+    "DEFAULT_MAX_BOUND", "BINARY_PRICES", "MULTICLASS_PRICES", "PREPROCESSING",
     "select_config", "selection_rule",
-    "load_raw", "prepare_data", "split_rows", "build_problem", "train_config", "zero_one_error",
+    "load_raw", "prepare_data", "split_rows", "symlog", "build_problem", "train_baseline", "train_config", "zero_one_error",
 ]

@@ -8,8 +8,15 @@
 
 Training objective: the empirical risk of a differentiable surrogate of the problem's loss (the squared,
 logistic and hinge losses without their clip at B, whose gradient vanishes beyond B; the logistic loss for
-the zero-one loss), plus the MCP penalty P(beta) when the problem has one.  Full-batch Adam, weights kept in
+the zero-one loss), plus the MCP penalty when the problem has one.  Full-batch Adam, weights kept in
 [min Q, max Q] of their grid after each step; deterministic for a given seed.
+
+Where the penalty is applied (``penalty_on``): ``"rounded"`` adds P(q(w)), the penalty of the network the
+forward pass uses; ``"latent"`` adds P(w), the penalty of the latent float weights.  The two differ in what
+the gradient sees: with the default a = d / lam of a saturating MCP (a lam = d) the straight-through gradient
+of P(q(w)) is P_lam'(q) = 0 at every grid point (0 at q = 0, saturated for |q| >= a lam), so the rounded form
+trains as if unpenalized and returns a dense solution; P(w) pulls every latent weight with |w| < a lam towards
+0 at rate lam - |w| / a, so small weights end below d / 2 and round to 0 (a sparse start).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from qtheory.problem import Problem
-from qtheory.validation import check_positive_int, check_positive_real
+from qtheory.validation import check_choice, check_positive_int, check_positive_real
 
 
 def _surrogate(torch, kind: str, f, y, n_out: int):
@@ -50,10 +57,14 @@ def _mcp_torch():
     return sp.lambdify((t, a, lam), mcp(t), modules="torch")
 
 
-def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) -> np.ndarray:
+PENALTY_ON = ("rounded", "latent")
+
+
+def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool, penalty_on: str = "rounded") -> np.ndarray:
     """The trained latent float weights (length p)."""
     import torch
 
+    check_choice(penalty_on, "penalty_on", PENALTY_ON)
     seed = check_positive_int(seed, "seed", min_val=0)
     epochs = check_positive_int(epochs, "epochs")
     lr = check_positive_real(lr, "lr")
@@ -104,7 +115,7 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool) ->
         beta = quantize(w) if ste else w
         obj = _surrogate(torch, kind, forward(beta), y, net.n_outputs)
         if pen is not None:
-            obj = obj + mcp_torch(beta, a_t, lam_t).sum()
+            obj = obj + mcp_torch(w if penalty_on == "latent" else beta, a_t, lam_t).sum()
         obj.backward()
         opt.step()
         with torch.no_grad():
@@ -135,7 +146,9 @@ def train_float_rounded(problem: Problem, *, seed: int = 0, epochs: int = 300, l
     return round_to_grid(problem, train_float(problem, seed=seed, epochs=epochs, lr=lr))
 
 
-def train_ste(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+def train_ste(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05,
+              penalty_on: str = "rounded") -> np.ndarray:
     """Codes of the straight-through-estimator solution: the forward pass uses the rounded weights, the
-    returned codes are the final latent weights rounded half-to-even (the "ste" start of Q-CD)."""
-    return round_to_grid(problem, _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True))
+    returned codes are the final latent weights rounded half-to-even (the "ste" start of Q-CD).
+    ``penalty_on``: ``"rounded"`` (P(q(w))) or ``"latent"`` (P(w)); see the module docstring."""
+    return round_to_grid(problem, _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True, penalty_on=penalty_on))

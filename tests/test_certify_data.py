@@ -109,7 +109,7 @@ def test_record_certificates_recomputed_from_the_json_fields(record):
     assert REQUIRED <= set(record)
     record = json.loads(json.dumps(record))  # exactly what --json prints
     n, delta, M = record["n_train"], record["delta"], record["M"]
-    assert M == len(SMALL_CONFIGS) and delta == 0.05
+    assert M == len(SMALL_CONFIGS) and delta == 0.05 and record["start_penalty"] == "latent"
     _check_record_bounds(record, n, delta, M)
     _check_record_bounds(record["ste"], n, delta, M)  # the baseline pays the same ln M
     for row in record["configs"]:
@@ -192,6 +192,27 @@ def test_record_facts_match_the_network_and_the_data(record):
     assert len(record["ste"]["codes"]) == 31 and record["ste"]["nonzeros"] >= record["nonzeros"]
 
 
+def test_warm_start_and_baseline():
+    from qtheory.certify_data import build_problem, train_baseline, train_config
+
+    data = prepare_data("breast_cancer", seed=3)
+    config = SMALL_CONFIGS[0]
+    problem = build_problem(data, config)
+    baseline = train_baseline(problem, seed=3, ste_options=STE_QUICK)
+    # the baseline ignores lam (trained without penalty), so one run serves every lam of a grid
+    other = build_problem(data, Config(lam=config.lam / 4, K=config.K, step=config.step))
+    assert np.array_equal(train_baseline(other, seed=3, ste_options=STE_QUICK), baseline)
+    latent = train_config(problem, config, seed=3, ste_options=STE_QUICK, baseline=baseline)
+    rounded = train_config(problem, config, seed=3, ste_options=STE_QUICK, start_penalty="rounded")
+    # with a = d / lam the rounded form trains as the unpenalized STE: Q-CD starts from the baseline itself
+    assert np.array_equal(rounded.start_codes, baseline) and np.array_equal(rounded.ste_codes, baseline)
+    assert np.count_nonzero(latent.start_codes) < np.count_nonzero(baseline)  # the latent form starts sparse
+    for fit in (latent, rounded):
+        assert fit.qcd["local"] and fit.qcd["F"] <= problem.objective(fit.start_codes, "penalized")
+    with pytest.raises(ValueError, match="start_penalty"):
+        certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, start_penalty="dense")
+
+
 def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
     import sklearn.datasets as skd
 
@@ -240,12 +261,22 @@ def test_split_is_seeded_disjoint_and_complete():
     assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(100))
 
 
-def test_standardization_uses_the_preparation_rows_only():
-    data = prepare_data("breast_cancer", seed=0)
+@pytest.mark.parametrize("preprocessing", ["standardize", "symlog"])
+def test_standardization_uses_the_preparation_rows_only(preprocessing):
+    import sklearn.datasets as skd
+
+    data = prepare_data("breast_cancer", seed=0, preprocessing=preprocessing)
     prep = data.train.X[: data.n_prep]
     assert data.n_prep == round(0.05 * data.train.n)
     assert np.allclose(prep.mean(axis=0), 0.0, atol=1e-9) and np.allclose(prep.std(axis=0), 1.0)
     assert not np.allclose(data.cert.X.mean(axis=0), 0.0, atol=1e-3)
+    # every split is the same affine map of the (transformed) raw features, fitted on S0
+    raw = skd.load_breast_cancer().data
+    if preprocessing == "symlog":
+        raw = np.sign(raw) * np.log(1.0 + np.abs(raw))  # the symlog map, transcribed here on purpose
+    center, scale = raw[data.rows["prep"]].mean(axis=0), raw[data.rows["prep"]].std(axis=0)
+    assert np.allclose(data.test.X, (raw[data.rows["test"]] - center) / scale)
+    assert np.allclose(data.cert.X, (raw[data.rows["cert"]] - center) / scale)
 
 
 def test_documented_range_uses_no_rows():

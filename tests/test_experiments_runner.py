@@ -130,3 +130,17 @@ def test_dask_cluster_gives_the_same_results(sweep_file, reference, tmp_path):
     assert run.ran == 21
     got = files(tmp_path)
     assert len(got) == 21 and all(reference[name] == data for name, data in got.items())
+
+
+def test_records_of_another_code_version_are_recomputed(sweep_file, reference, tmp_path):
+    from qtheory.experiments.cells import RECORD_VERSION
+
+    first = run_sweep(load_sweep(sweep_file), tmp_path, quick=True, progress=False)
+    cells = tmp_path / "resume" / "cells"
+    stale = sorted(cells.glob("[!.]*.json"))[:2]
+    for path in stale:  # as left by an older version of the measurement code
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "version": RECORD_VERSION - 1}))
+    again = run_sweep(load_sweep(sweep_file), tmp_path, quick=True, progress=False)
+    assert again.ran == 2 and again.skipped == first.ran - 2
+    assert files(tmp_path) == {name: reference[name] for name in files(tmp_path)}

@@ -165,6 +165,26 @@ def test_warm_starts_round_and_ste():
         replay(problem, res)
 
 
+def test_ste_penalty_on_rounded_or_latent_weights():
+    """With the saturating MCP (a lam = d) the straight-through gradient of P(q(w)) vanishes, so the rounded
+    form trains exactly as the unpenalized STE; the latent form P(w) pulls small weights to 0 (sparser)."""
+    import dataclasses
+
+    import torch  # noqa: F401  (the warm starts need torch)
+
+    from qtheory.ste import train_ste
+
+    base = make_problem(3, layers=(6, 1), kind="linear", bias=True, n=60, K=2, step=0.5, loss="logistic")
+    problem = dataclasses.replace(base, penalty=Penalty(0.5 / 0.2, 0.2))  # a = d / lam
+    plain = train_ste(base, seed=2, epochs=150)
+    rounded = train_ste(problem, seed=2, epochs=150, penalty_on="rounded")
+    latent = train_ste(problem, seed=2, epochs=150, penalty_on="latent")
+    assert np.array_equal(rounded, plain)
+    assert np.count_nonzero(latent) < np.count_nonzero(plain)
+    with pytest.raises(ValueError, match="penalty_on"):
+        train_ste(problem, seed=2, epochs=5, penalty_on="both")
+
+
 # ------------------------------------------------------------------------------------------------ CLI
 def test_qcd_and_certify_commands(capsys):
     path = "examples/local_tanh.toml"

@@ -12,7 +12,8 @@ import sys
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    from qtheory.certify_data import DEFAULT_MAX_BOUND
+    from qtheory.certify_data import DEFAULT_MAX_BOUND, PREPROCESSING
+    from qtheory.ste import PENALTY_ON
 
     parser.add_argument("--dataset", required=True, metavar="NAME|PATH.csv",
                         help="breast_cancer, digits, wine, iris, or a CSV file (header row, numeric columns, "
@@ -23,6 +24,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prep-fraction", type=float, default=0.05,
                         help="fraction of the training split whose features fix the standardization and are "
                              "left out of the certificate (default 0.05)")
+    parser.add_argument("--preprocessing", choices=PREPROCESSING, default="auto",
+                        help="feature map fixed before the certification rows are seen: 'auto' (default) is "
+                             "'range' for digits (documented pixel range) and 'symlog' (sign(x) ln(1 + |x|), then "
+                             "standardized on the preparation rows) otherwise")
+    parser.add_argument("--start-penalty", choices=PENALTY_ON, default="latent",
+                        help="the STE warm start carries the MCP on its latent float weights ('latent', default: "
+                             "a sparse start) or on the rounded ones ('rounded': a dense start)")
     parser.add_argument("--max-bound", type=float, default=None, metavar="B",
                         help="certificate budget: choose the configuration with the smallest training error "
                              "among those whose V1 bound is <= B, or the smallest V1 if none "
@@ -43,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--smallest-bound and --max-bound exclude each other: give one selection rule")
     max_bound = None if args.smallest_bound else (DEFAULT_MAX_BOUND if args.max_bound is None else args.max_bound)
     record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
-                             prep_fraction=args.prep_fraction, max_bound=max_bound,
+                             prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
+                             start_penalty=args.start_penalty, max_bound=max_bound,
                              progress=None if args.quiet else say)
     if args.json:
         print(json.dumps(record))

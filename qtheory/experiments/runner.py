@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from qtheory.experiments.cells import run_task
+from qtheory.experiments.cells import RECORD_VERSION, run_task
 from qtheory.experiments.spec import Cell, Sweep, group_cells
 from qtheory.experiments.store import Store
 from qtheory.validation import check_positive_int
@@ -37,7 +37,7 @@ class SweepRun:
 
 
 def _pending_tasks(cells: list[Cell], store: Store) -> tuple[list[list[Cell]], int]:
-    todo = [c for c in cells if not store.finished(c.id)]
+    todo = [c for c in cells if not store.finished(c.id, RECORD_VERSION)]
     return group_cells(todo), len(cells) - len(todo)
 
 

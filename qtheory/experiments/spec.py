@@ -36,8 +36,8 @@ Data sweeps (axis paths start with ``dataset``, ``seed``, ``data.``, ``config.``
 one run of :func:`qtheory.certify_data.certify_dataset` on ``dataset`` with ``seed``:
 
 ``dataset``, ``seed``  a bundled scikit-learn data set (or CSV path) and the split seed;
-``[data]``          options of certify_dataset: test_fraction, prep_fraction, preprocessing, nu, ste (a table
-                    of train_ste options: epochs, lr);
+``[data]``          options of certify_dataset: test_fraction, prep_fraction, preprocessing, start_penalty, nu,
+                    ste (a table of train_ste options: epochs, lr);
 ``[config]``        fields of :class:`qtheory.certify_data.Config` shared by every configuration, and ``lams``:
                     one configuration per MCP level lambda (M = len(lams) in V1's ln M).
 """
@@ -68,7 +68,7 @@ SOLVER_KEYS = {
     "global": {"kind", "label"},
     "qcd": {"kind", "label", "start", "order", "repeats", "max_moves"},
 }
-DATA_KEYS = {"test_fraction", "prep_fraction", "preprocessing", "nu", "ste"}
+DATA_KEYS = {"test_fraction", "prep_fraction", "preprocessing", "start_penalty", "nu", "ste"}
 DEFAULT_DELTA = 0.05
 DEFAULT_MAX_SECONDS = 120.0
 

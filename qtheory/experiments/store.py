@@ -62,13 +62,15 @@ class Store:
             stray.unlink(missing_ok=True)
         write_atomic(self.root / "sweep.json", dumps(sweep_raw))
 
-    def finished(self, cell_id: str) -> bool:
-        """Whether the cell's record exists and is complete JSON for this cell."""
+    def finished(self, cell_id: str, version: int | None = None) -> bool:
+        """Whether the cell's record exists and is complete JSON for this cell (and, when ``version`` is given,
+        was made by that version of the measurement code)."""
         path = self.path(cell_id)
         if not path.is_file():
             return False
         try:
-            return json.loads(path.read_text()).get("id") == cell_id
+            record = json.loads(path.read_text())
+            return record.get("id") == cell_id and (version is None or record.get("version") == version)
         except (json.JSONDecodeError, OSError, AttributeError):
             return False
 

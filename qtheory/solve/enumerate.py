@@ -13,8 +13,9 @@ Three scoring paths, all exact up to float64 round-off:
   (table T_h of shape (|Q|^(in+bias), n)); code vectors are then split into a *front* (first-layer codes,
   selecting one cached activation row per unit) and a *back* (output-layer codes) and the outputs of a whole
   block are one contraction f[m, v, i] = sum_a V[v, a] A[m, a, i].
-* ``quadratic`` — squared loss when the clip can never be active on this grid and data (an interval bound
-  shows |f(x_i) - y_i|^2 <= B for every code vector and sample).  The risk is then a quadratic in the output
+* ``quadratic`` — squared loss when the clip can never be active on this grid and data (output bounds over
+  the grid box, :mod:`qtheory.solve.output_bounds`, show |f(x_i) - y_i|^2 <= B for every code vector and
+  sample).  The risk is then a quadratic in the output
   codes v: sum_i w_i (y_i - v.a_i)^2 = v^T G v - 2 v.r + yy with G = sum_i w_i a_i a_i^T and r = sum_i w_i y_i a_i,
   so a block of scores is one matrix product of [vec(G), r, yy] rows with [vec(v v^T), -2 v, 1] rows.  For
   an MLP, G and r of a code row are gathered from Gram blocks precomputed once between the cached rows of
@@ -42,6 +43,7 @@ import numpy as np
 
 from qtheory.models import activate
 from qtheory.problem import Problem
+from qtheory.solve.output_bounds import squared_residual_bound
 from qtheory.solve.solution import Solution
 
 DEFAULT_MAX_SECONDS = 600.0
@@ -208,7 +210,8 @@ class _Plan:
         """Whether |f(x_i) - y_i|^2 <= B (summed over outputs) for every code vector and every sample."""
         pb = self.problem
         return all(
-            np.all(_output_bound(pb, data.X, data.y) <= pb.loss.B)
+            # the relative margin 1e-12 absorbs the round-off of the bound itself
+            np.all(squared_residual_bound(pb.network, pb.param_grids, data.X, data.y) <= pb.loss.B * (1 - 1e-12))
             for data in [pb.train] + ([pb.population] if pb.population is not None else [])
         )
 
@@ -225,28 +228,6 @@ class _Plan:
             flops = self.NF * n_total * (4 * pb.p + 10 * pb.network.n_outputs + 8)
         seconds = flops / _RATE_FLOPS if flops < 10**300 else math.inf  # |Q|^p can exceed any float
         return Estimate(self.NF * self.NV, self.method, seconds, CHUNK_BYTES * 6)
-
-
-def _output_bound(problem: Problem, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-sample upper bound on sum_o (f_o(x_i) - t_o)^2 over every code vector (interval arithmetic)."""
-    net = problem.network
-    layout = net.layout
-    grids = problem.param_grids
-    maxabs = np.array([g.R for g in grids])
-    h = np.abs(X)  # bound on |input|
-    for i, layer in enumerate(layout):
-        W = maxabs[layer.weight_start : layer.weight_start + layer.n_out * layer.n_in].reshape(layer.n_out, layer.n_in)
-        z = h @ W.T
-        if layer.bias_start is not None:
-            z = z + maxabs[layer.bias_start : layer.bias_start + layer.n_out]
-        if i < len(layout) - 1:
-            h = {"tanh": np.minimum(z, 1.0), "sigmoid": np.ones_like(z), "relu": z}[net.activation]
-        else:
-            h = z
-    if net.n_outputs == 1:
-        return (h[:, 0] + np.abs(y.astype(np.float64))) ** 2
-    target = np.eye(net.n_outputs)[y.astype(np.int64)]
-    return np.sum((h + target) ** 2, axis=1)
 
 
 # ===================================================================================== helpers

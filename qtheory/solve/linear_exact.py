@@ -33,9 +33,14 @@ import numbers
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from qtheory.grid import Grid
+from qtheory.solve.output_bounds import (  # noqa: F401  (re-exported: the solvers' shared bounds)
+    affine_bounds,
+    linear_output_bounds,
+    max_squared_residual,
+    squared_clip_inactive,
+)
 from qtheory.solve.solution import Solution
 from qtheory.validation import check_choice, check_scalar
 
@@ -195,40 +200,6 @@ def per_sample_loss(loss: str, B: float | None, f: np.ndarray, y: np.ndarray) ->
 def objective(loss: str, B: float | None, f: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """sum_i w_i l(f_i, y_i) for outputs f of shape (n,) or (m, n)."""
     return per_sample_loss(loss, B, f, y) @ w
-
-
-def affine_bounds(
-    M: np.ndarray | sp.spmatrix, lo: np.ndarray, hi: np.ndarray, offset: Any = 0.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact [min, max] of M beta + offset over the box lo <= beta <= hi (each row is separable: its minimum
-    takes lo_j where M_rj > 0 and hi_j where M_rj < 0, its maximum the opposite).  Over a grid box (lo, hi the
-    extreme levels) the extremes are attained at grid points, so the bounds are exact there too."""
-    Mp = M.maximum(0) if sp.issparse(M) else np.maximum(M, 0.0)
-    Mn = M.minimum(0) if sp.issparse(M) else np.minimum(M, 0.0)
-    low = Mp @ lo + Mn @ hi + offset
-    high = Mp @ hi + Mn @ lo + offset
-    return np.asarray(low, dtype=np.float64).reshape(-1), np.asarray(high, dtype=np.float64).reshape(-1)
-
-
-def linear_output_bounds(X: np.ndarray, grids: Sequence[Grid], bias: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Exact [min, max] of f(x_i) = x_i . beta (+ b) over the grid box, for every sample i."""
-    Xa = np.hstack([X, np.ones((X.shape[0], 1))]) if bias else X
-    lo = np.array([g.levels[0] for g in grids])
-    hi = np.array([g.levels[-1] for g in grids])
-    return affine_bounds(Xa, lo, hi)
-
-
-def max_squared_residual(fmin: np.ndarray, fmax: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """max of (f_i - y_i)^2 over f_i in [fmin_i, fmax_i]: a convex function peaks at an end point."""
-    return np.maximum((fmin - y) ** 2, (fmax - y) ** 2)
-
-
-def squared_clip_inactive(fmin: np.ndarray, fmax: np.ndarray, y: np.ndarray, B: float | None) -> np.ndarray:
-    """Per sample: whether (f_i - y_i)^2 <= B for every f_i in [fmin_i, fmax_i], so min(r^2, B) = r^2 on the
-    whole grid box.  With B = None every sample counts as inactive (no clip)."""
-    if B is None:
-        return np.ones(y.shape, dtype=bool)
-    return max_squared_residual(fmin, fmax, y) <= B
 
 
 # ===================================================================================== results
