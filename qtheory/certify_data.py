@@ -151,7 +151,8 @@ def default_configs(n_classes: int) -> list[Config]:
     16 hidden units, K = 1, d = 1; logistic surrogate; price in ``MULTICLASS_PRICES``.
 
     The binary list was fixed on pilot splits (breast_cancer, seeds 100-119, none of the reported seeds),
-    together with the selection rule, as the best of several lists and rules on the pilot test errors; see
+    together with the selection rule, as the best of several lists and rules on the pilot test errors; the
+    feature map and the sparse warm start on further pilot splits (seeds 120-159); see
     ``benchmarks/certify_real_data.py``.
     """
     n_classes = check_positive_int(n_classes, "n_classes", min_val=2)
