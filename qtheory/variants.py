@@ -303,6 +303,10 @@ def point_quantities(
     codes = np.atleast_2d(codes)
     beta = np.abs(pb.values(codes))
     nz = codes != 0
+    # L_n and L lie in [0, B]; a weighted sum of n terms can leave it by round-off (e.g. 1 + 2e-16 for the
+    # 0-1 loss), which would put a [0, 1] quantity such as kl^{-1}'s q out of its domain
+    Ln_ = np.clip(np.asarray(Ln_, dtype=float), 0.0, float(pb.loss.B))
+    risk_ = np.clip(np.asarray(risk_, dtype=float), 0.0, float(pb.loss.B))
     with np.errstate(invalid="ignore"):
         pen_ = pb.penalty_value(codes) if pb.penalty is not None else np.zeros(codes.shape[0])
     return {

@@ -1,6 +1,6 @@
-"""The example variants through ``qtheory check-variant``: the true results L1, A, B, L2, C are not refuted,
-and every planted false variant is refuted within the default budget, with a counterexample that replays
-from its problem file."""
+"""The example variants through ``qtheory check-variant``: the true results L1, A, B, L2, C (and V1 with the
+exact count) are not refuted, and every planted false variant is refuted within the default budget, with a
+counterexample that replays from its problem file."""
 
 import json
 from pathlib import Path
@@ -13,7 +13,7 @@ from qtheory.harness import DEFAULT_BUDGET, replay
 from qtheory.problem import load_problem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "variants"
-TRUE = ["true_L1.py", "true_A.py", "true_B.py", "true_L2.py", "true_C.py"]
+TRUE = ["true_L1.py", "true_A.py", "true_B.py", "true_L2.py", "true_C.py", "true_V1_exact_count.py"]
 FALSE = [
     "false_excess_le_gamma.py",
     "false_qcd_global.py",

@@ -57,7 +57,7 @@ def lambdified(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> Callable[..., Any
     """``expr`` as a numpy function of ``args`` (cached: each expression is compiled once)."""
     from qtheory.theory.kl import NUMERIC_FUNCTIONS
 
-    return sp.lambdify(args, expr, modules=[NUMERIC_FUNCTIONS, "numpy"])
+    return sp.lambdify(args, expr, modules=[NUMERIC_FUNCTIONS, "scipy", "numpy"])
 
 
 def call(expr: sp.Basic, values: dict[str, np.ndarray]) -> np.ndarray:
