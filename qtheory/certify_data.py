@@ -56,6 +56,7 @@ from qtheory.grid import Grid
 from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.problem import Penalty, Problem
+from qtheory.ste import PENALTY_ON
 from qtheory.validation import check_choice, check_positive_int, check_positive_real, check_probability, check_scalar
 
 #: documented feature ranges of bundled data sets: mapped onto [-1, 1] without looking at any sample
@@ -504,8 +505,6 @@ def certify_dataset(
     if max_bound is not None:
         check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0)
     nu = check_positive_real(nu, "nu", allow_zero=True)
-    from qtheory.ste import PENALTY_ON
-
     check_choice(start_penalty, "start_penalty", PENALTY_ON)
     if torch_threads is not None:
         torch_threads = check_positive_int(torch_threads, "torch_threads")

@@ -30,12 +30,16 @@ def affine_bounds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact [min, max] of M beta + offset over the box lo <= beta <= hi (each row is separable: its minimum
     takes lo_j where M_rj > 0 and hi_j where M_rj < 0, its maximum the opposite).  Over a grid box (lo, hi the
-    extreme levels) the extremes are attained at grid points, so the bounds are exact there too."""
+    extreme levels) the extremes are attained at grid points, so the bounds are exact there too.
+
+    ``lo``, ``hi`` of shape (p,) give bounds of shape (rows,); of shape (p, k) (one box per column, e.g. the
+    weight rows of k units) they give bounds of shape (rows, k)."""
     Mp = M.maximum(0) if sp.issparse(M) else np.maximum(M, 0.0)
     Mn = M.minimum(0) if sp.issparse(M) else np.minimum(M, 0.0)
     low = Mp @ lo + Mn @ hi + offset
     high = Mp @ hi + Mn @ lo + offset
-    return np.asarray(low, dtype=np.float64).reshape(-1), np.asarray(high, dtype=np.float64).reshape(-1)
+    shape = (M.shape[0], *np.shape(lo)[1:])
+    return np.asarray(low, dtype=np.float64).reshape(shape), np.asarray(high, dtype=np.float64).reshape(shape)
 
 
 def _box(grids: Sequence[Grid]) -> tuple[np.ndarray, np.ndarray]:
@@ -53,14 +57,13 @@ def network_output_bounds(network: Network, grids: Sequence[Grid], X: np.ndarray
     (n, n_outputs): exact for the first layer, interval (midpoint-radius) enclosures after it (module doc)."""
     X = np.asarray(X, dtype=np.float64)
     lo_all, hi_all = _box(grids)
-    h_lo = h_hi = None
     for i, layer in enumerate(network.layout):
         w_sl = slice(layer.weight_start, layer.weight_start + layer.n_out * layer.n_in)
         w_lo, w_hi = lo_all[w_sl].reshape(layer.n_out, layer.n_in), hi_all[w_sl].reshape(layer.n_out, layer.n_in)
         if i == 0:
-            z_lo = np.maximum(X, 0.0) @ w_lo.T + np.minimum(X, 0.0) @ w_hi.T
-            z_hi = np.maximum(X, 0.0) @ w_hi.T + np.minimum(X, 0.0) @ w_lo.T
+            z_lo, z_hi = affine_bounds(X, w_lo.T, w_hi.T)
         else:
+            h_lo, h_hi = activate(z_lo, network.activation), activate(z_hi, network.activation)
             hc, hr = (h_lo + h_hi) / 2, (h_hi - h_lo) / 2
             wc, wr = (w_lo + w_hi) / 2, (w_hi - w_lo) / 2
             centre = hc @ wc.T
@@ -69,11 +72,7 @@ def network_output_bounds(network: Network, grids: Sequence[Grid], X: np.ndarray
         if layer.bias_start is not None:
             b_sl = slice(layer.bias_start, layer.bias_start + layer.n_out)
             z_lo, z_hi = z_lo + lo_all[b_sl], z_hi + hi_all[b_sl]
-        if i < len(network.layout) - 1:
-            h_lo, h_hi = activate(z_lo, network.activation), activate(z_hi, network.activation)
-        else:
-            return z_lo, z_hi
-    raise ValueError("network has no layers")  # pragma: no cover (a Network always has one)
+    return z_lo, z_hi
 
 
 def max_squared_residual(fmin: np.ndarray, fmax: np.ndarray, y: np.ndarray) -> np.ndarray:
