@@ -121,8 +121,9 @@ def teacher_population(
     p = network.n_params
     if teacher_codes is None:
         codes = np.empty(p, dtype=np.int64)
+        nonzero_of: dict[int, np.ndarray] = {}
         for j, g in enumerate(grids):
-            nonzero = g.codes[g.codes != 0]
+            nonzero = nonzero_of.setdefault(id(g), g.codes[g.codes != 0])
             if g.has_zero and rng.random() >= density:
                 codes[j] = 0
             else:
@@ -131,7 +132,11 @@ def teacher_population(
         codes = np.asarray(teacher_codes, dtype=np.int64)
         if codes.shape != (p,):
             raise ValueError(f"data.teacher_codes must list {p} codes, got {codes.size}")
-    beta = np.array([g.values(c) for g, c in zip(grids, codes)], dtype=np.float64)
+    beta = np.empty(p, dtype=np.float64)
+    from qtheory.grid import params_by_grid
+
+    for g, cols in params_by_grid(grids):  # one vectorized lookup per distinct grid
+        beta[cols] = g.values(codes[cols], "data.teacher_codes")
     X = rng.standard_normal((N, network.n_inputs))
     f = network.forward(beta, X)
     if loss_kind == "squared":

@@ -246,6 +246,14 @@ class Grid:
         return [int(self.codes[j]) for j in (i - 1, i + 1) if 0 <= j < self.size]
 
 
+def params_by_grid(grids: "list[Grid]") -> list[tuple[Grid, np.ndarray]]:
+    """The distinct grids of a per-parameter list (by identity), each with the indices of its parameters."""
+    groups: dict[int, tuple[Grid, list[int]]] = {}
+    for j, g in enumerate(grids):
+        groups.setdefault(id(g), (g, []))[1].append(j)
+    return [(g, np.array(cols, dtype=np.int64)) for g, cols in groups.values()]
+
+
 #: the keys each form of a ``[grid]`` table takes (``kind`` is optional where the other keys tell the form)
 GRID_FORMS: dict[str, tuple[str, ...]] = {
     "uniform": ("K", "step"),

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from qtheory.data import Dataset, Population, load_csv, load_sklearn, teacher_population
-from qtheory.grid import Grid, as_grid
+from qtheory.grid import Grid, as_grid, params_by_grid
 from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.validation import (
@@ -101,10 +101,7 @@ class Problem:
         layer = self.network.layer_of_param()
         self.param_grids: list[Grid] = [self.layer_grids[i] for i in layer]
         self._value_tables = [g.levels for g in self.param_grids]
-        groups: dict[int, tuple[Grid, list[int]]] = {}
-        for j, g in enumerate(self.param_grids):
-            groups.setdefault(id(g), (g, []))[1].append(j)
-        self._params_by_grid = [(g, np.array(cols)) for g, cols in groups.values()]
+        self._params_by_grid = params_by_grid(self.param_grids)
 
     # ------------------------------------------------------------------ sizes
     @property
