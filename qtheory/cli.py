@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except USER_ERRORS as exc:
         # user errors: one clear line, no traceback
         print(f"qtheory {args.command}: error: {one_line(exc)}", file=sys.stderr)

@@ -12,6 +12,8 @@ import json
 
 import numpy as np
 
+from qtheory.validation import MAX_GRID_K
+
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML)")
@@ -24,15 +26,26 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+#: no grid has codes beyond this magnitude
+CODE_LIMIT = MAX_GRID_K
+
+
 def parse_codes(text: str, p: int, name: str = "--codes") -> np.ndarray:
     """``"1,0,-2"`` -> int64 array of length p (error naming ``name`` otherwise)."""
-    items = [t.strip() for t in str(text).split(",") if t.strip() != ""]
+    items = [t.strip() for t in str(text).split(",")]
+    if items and items[-1] == "" and len(items) > 1:  # a trailing comma
+        items.pop()
     out = []
-    for t in items:
+    for i, t in enumerate(items):
         try:
-            out.append(int(t))
+            value = int(t)
         except ValueError:
-            raise ValueError(f"{name} must list integers separated by commas, got {t!r}") from None
+            what = "an empty code" if t == "" else repr(t)
+            raise ValueError(f"{name} must list integers separated by commas, got {what} at position {i + 1}") from None
+        if abs(value) > CODE_LIMIT:
+            raise ValueError(f"{name}: code {t[:30]}{'...' if len(t) > 30 else ''} at position {i + 1} is out of range, "
+                             f"codes are integers in [-{CODE_LIMIT}, {CODE_LIMIT}]")
+        out.append(value)
     if len(out) != p:
         raise ValueError(f"{name} must list p = {p} integer codes, got {len(out)}")
     return np.array(out, dtype=np.int64)
@@ -41,10 +54,11 @@ def parse_codes(text: str, p: int, name: str = "--codes") -> np.ndarray:
 def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
     from qtheory.solve.certify import certify_local, check_l2_hypotheses, grid_smoothness
-    from qtheory.validation import check_positive_real
+    from qtheory.validation import check_positive_int, check_positive_real
 
-    problem = load_problem(args.problem)
     nu = check_positive_real(args.nu, "--nu", allow_zero=True)
+    check_positive_int(args.samples, "--samples")
+    problem = load_problem(args.problem)
     codes = problem.check_codes(parse_codes(args.codes, problem.p), "--codes")
     cert = certify_local(problem, codes, nu)
     out = cert.to_json()

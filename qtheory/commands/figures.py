@@ -18,7 +18,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.experiments.pipeline import main_job
+    from qtheory.validation import check_output_dir, check_positive_int
 
+    check_positive_int(args.jobs, "--jobs")
+    check_output_dir(args.out, "--out")
     t0 = time.perf_counter()
     result = main_job(args.out, quick=args.quick, jobs=args.jobs, dask=args.dask,
                       progress=False if args.no_progress else None)
