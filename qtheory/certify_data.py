@@ -72,6 +72,8 @@ PREPROCESSING = ("auto", "standardize", "symlog", "range")
 SURROGATES = ("logistic", "hinge", "squared", "zero_one")
 #: V1 (Maurer's bound) needs n >= 8 certification rows
 MIN_CERT_ROWS = 8
+#: the preparation rows S0 that fix the standardization (a mean and a standard deviation from fewer is noise)
+MIN_PREP_ROWS = 5
 #: every class needs this many rows in the training split (a label seen once cannot be learned, only memorized)
 MIN_ROWS_PER_CLASS = 2
 
@@ -260,11 +262,17 @@ def check_class_labels(target: np.ndarray, name: str) -> np.ndarray:
             f"dataset {name!r}: the class labels (last column) must be integers, got {float(bad[0])!r}; "
             "certify-data needs a classification target"
         )
-    classes = np.unique(y)
+    classes, counts = np.unique(y, return_counts=True)
     if not 2 <= classes.size <= MAX_CLASSES:
         raise ValueError(
             f"dataset {name!r}: the class labels (last column) take {classes.size} distinct values, must be in "
             f"[2, {MAX_CLASSES}]"
+        )
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        c = classes[int(np.argmin(counts))]
+        raise ValueError(
+            f"dataset {name!r}: class label {c:g} has {int(counts.min())} row(s), every class needs at least "
+            f"{MIN_ROWS_PER_CLASS} (labels seen: {classes.size})"
         )
     return y
 
@@ -334,8 +342,14 @@ def prepare_data(
             f"not for {name!r}"
         )
     n_test = int(round(test_fraction * raw.n))
-    prep_size = 0 if preprocessing == "range" else max(2, int(round(prep_fraction * (raw.n - n_test))))
+    prep_size = 0 if preprocessing == "range" else int(round(prep_fraction * (raw.n - n_test)))
     rows = split_rows(raw.n, seed=seed, test_fraction=test_fraction, prep_size=prep_size)
+    if preprocessing != "range" and prep_size < MIN_PREP_ROWS:
+        raise ValueError(
+            f"prep_fraction == {prep_fraction:g} of the {raw.n - n_test} training rows of {name!r} gives {prep_size} "
+            f"preparation rows, the standardization needs at least {MIN_PREP_ROWS}; raise prep_fraction "
+            "(--prep-fraction), use more rows, or preprocessing = 'range'"
+        )
     train_rows = np.concatenate([rows["prep"], rows["cert"]])
     _check_rows_per_class(raw.y[train_rows], name)
     # the label set comes from the training split; a test label outside it is a test error

@@ -326,12 +326,16 @@ MALFORMED = {
     "header only": ("a,b,label\n", r"a header row and at least one data row"),
     "empty file": ("", r"a header row and at least one data row"),
     "no feature column": ("label\n0\n1\n", r"at least one feature column and a target column"),
-    "one class": (_rows(40, [1]), r"at least 2 classes"),
+    "one class": (_rows(40, [1]), r"take 1 distinct values, must be in \[2, 100\]"),
     "regression target": (
         "a,label\n" + "".join(f"{i},{i * 0.37:.3f}\n" for i in range(300)),
-        r"has \d+ distinct values, more than 100: certify-data needs a classification target",
+        r"the class labels \(last column\) must be integers, got 0.37; certify-data needs a classification target",
     ),
     "too few rows": (_rows(9, [0, 1]), r"V1 needs at least 8"),
+    "integer regression target": ("a,label\n" + "".join(f"{i},{i}\n" for i in range(300)),
+                                  r"take 300 distinct values, must be in \[2, 100\]"),
+    "a class seen once": (_rows(40, [0, 1]) + "0.5,0.5,7\n", r"class label 7 has 1 row\(s\), every class needs at least 2"),
+    "too few preparation rows": (_rows(40, [0, 1]), r"gives 2 preparation rows, the standardization needs at least 5"),
     "infinite value": ("a,b,label\n1,inf,0\n2,3,1\n", r"NaN or infinite"),
 }
 

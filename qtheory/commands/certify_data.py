@@ -43,6 +43,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
+    from qtheory.validation import check_positive_int, check_probability, check_scalar
+
+    check_positive_int(args.seed, "--seed", min_val=0)
+    check_probability(args.delta, "--delta")
+    check_probability(args.test_fraction, "--test-fraction")
+    check_probability(args.prep_fraction, "--prep-fraction")
+    if args.max_bound is not None:
+        check_scalar(args.max_bound, "--max-bound", float, min_val=0.0, max_val=1.0)
 
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

@@ -96,11 +96,10 @@ def _joblib_results(tasks: Iterable[list[Cell]], jobs: int) -> Iterator[tuple[li
         yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_worker_task)(t) for t in tasks)
 
 
-def dask_client(address: str, timeout: float = DASK_CONNECT_SECONDS) -> Any:
-    """A connected ``distributed.Client``; an address that is malformed or does not answer within ``timeout``
-    seconds is an error naming ``--dask``."""
+def check_dask_address(address: str, timeout: float = DASK_CONNECT_SECONDS) -> None:
+    """An address of a Dask scheduler that answers: a malformed address, or a TCP address where nothing accepts
+    a connection within ``timeout`` seconds, is an error naming ``--dask``."""
     try:
-        from distributed import Client
         from distributed.comm import parse_address, parse_host_port
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ValueError("--dask needs the optional dependency dask[distributed] (pip install 'dask[distributed]')") from exc
@@ -123,6 +122,14 @@ def dask_client(address: str, timeout: float = DASK_CONNECT_SECONDS) -> Any:
                 f"--dask == {address!r}: no scheduler answered within {timeout:g} s ({exc}); must be {wanted} "
                 "where a Dask scheduler runs"
             ) from None
+
+
+def dask_client(address: str, timeout: float = DASK_CONNECT_SECONDS) -> Any:
+    """A connected ``distributed.Client`` (:func:`check_dask_address` first; connecting takes at most
+    ``timeout`` seconds)."""
+    check_dask_address(address, timeout)
+    from distributed import Client
+
     try:
         return Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
