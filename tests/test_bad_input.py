@@ -371,7 +371,7 @@ OPTION_CASES = [
     (["sweep", "{s}", "--out", "{o}"], "--jobs", bad_int_text | st.just("0")),
     (["certify-data", "--dataset", "iris", "--quiet"], "--delta", bad_real_text | st.sampled_from(["0", "1"])),
     (["certify-data", "--dataset", "iris", "--quiet"], "--seed", bad_int_text),
-    (["theory", "L1", "--eval", "k=1", "p=2", "Q=3", "delta=0.1"], "n", bad_int_text | st.just("0")),
+    (["theory", "L1", "--eval", "k=1", "p=2", "Qsize=3", "delta=0.1", "B=1"], "n", bad_int_text | st.just("0")),
 ]
 
 
@@ -472,7 +472,7 @@ def test_refusing_a_huge_enumeration_is_fast_and_short():
     from qtheory.solve.enumerate import EnumerationTooLarge, enumerate_exact
 
     problem = problem_from_config(P(**{"grid.K": 2, "model.kind": "linear", "model.layers": [200_000, 1],
-                                       "data.N": 10, "data.n": 5}))
+                                       "data.N": 10, "data.n": 5, "data.density": 0.0}))
     t0 = time.perf_counter()
     with pytest.raises(EnumerationTooLarge) as info:
         enumerate_exact(problem)

@@ -46,8 +46,16 @@ def _claimed_tasks(tasks: list[list[Cell]], store: Store, held: set[str]) -> Ite
     """Each task cut down to the cells this process could claim (claims taken lazily, as tasks are handed
     out); a task with no claimable cell is left to the process that holds it."""
     for task in tasks:
-        mine = [c for c in task if c.id in held or store.claim(c.id)]
-        held.update(c.id for c in mine)
+        mine = []
+        for cell in task:
+            if cell.id not in held:
+                if not store.claim(cell.id):
+                    continue
+                if store.finished(cell.id, RECORD_VERSION):  # written (and released) by another process meanwhile
+                    store.release(cell.id)
+                    continue
+                held.add(cell.id)
+            mine.append(cell)
         if mine:
             yield mine
 
