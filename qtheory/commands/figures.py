@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
 
     check_positive_int(args.jobs, "--jobs")
     check_output_dir(args.out, "--out")
+    if args.dask is not None:
+        from qtheory.experiments.runner import check_dask_address
+
+        check_dask_address(args.dask)
     t0 = time.perf_counter()
     result = main_job(args.out, quick=args.quick, jobs=args.jobs, dask=args.dask,
                       progress=False if args.no_progress else None)
