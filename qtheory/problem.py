@@ -1,6 +1,6 @@
 """A toy quantized-training problem: data + grid(s) + network + loss (+ MCP penalty), and its problem file.
 
-All quantities of THEORY.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
+All quantities of docs/theory.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
 grid):
 
 * empirical risk   L_n(beta) = (1/n) sum_i l(beta, Z_i)

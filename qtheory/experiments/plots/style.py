@@ -1,4 +1,4 @@
-"""Shared figure style: one column of a paper (3.4 in wide), every font at 8 pt, THEORY.md's symbols, PNG
+"""Shared figure style: one column of a paper (3.4 in wide), every font at 8 pt, docs/theory.md's symbols, PNG
 (300 dpi) and PDF output, and the same colour for a bound in every figure."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ COLUMN_WIDTH = 3.4  # inches
 FONT_SIZE = 8.0
 DPI = 300
 
-#: one colour and label per bound / quantity (mathtext, THEORY.md symbols)
+#: one colour and label per bound / quantity (mathtext, docs/theory.md symbols)
 COLORS = {"A0": "#1f77b4", "A": "#ff7f0e", "B": "#2ca02c", "V1": "#9467bd", "excess": "#000000",
           "excess_qcd": "#d62728", "ste": "#8c564b"}
 BOUND_LABELS = {"A0": r"A0: $\Gamma + 2D_{\mathrm{dense}}$", "A": r"A", "B": r"B", "V1": r"V1: $B\,\mathrm{kl}^{-1} - L^*_Q$"}
