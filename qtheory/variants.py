@@ -162,8 +162,18 @@ class Variant:
         if not isinstance(self.space, ProblemSpace):
             raise TypeError(f"space must be a ProblemSpace, got {type(self.space).__name__}")
         check_positive_real(self.tol, "tol", allow_zero=True)
-        claim = sp.sympify(self.claim)
+        if not isinstance(self.claim, sp.Basic) or isinstance(self.claim, sp.Symbol):
+            raise TypeError(
+                f"claim must be a sympy relation over quantities (e.g. excess <= bound), got {type(self.claim).__name__} "
+                f"({self.claim!r})"
+            )
+        claim = self.claim
         _check_boolean(claim, "claim")
+        if not claim.free_symbols:
+            raise ValueError(
+                f"claim == {claim!r} involves no quantity, so there is nothing to test; state a relation over "
+                f"quantities such as {', '.join(list(QUANTITIES)[:3])}"
+            )
         object.__setattr__(self, "claim", canonical(claim, "claim"))
         assumptions = {}
         for label, rel in dict(self.assumptions).items():
