@@ -28,9 +28,10 @@ import math
 from typing import Callable
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from qtheory.theory import RESULTS, deviation_radius, mcp_penalty
+from qtheory.theory.numeric import call
 
 
 #: mu is taken this far below the value where the excess equals the bound (the failure probability is
@@ -50,14 +51,6 @@ def power(fail: Callable[[float], float], delta: float, iters: int = 40) -> floa
     return hi
 
 
-def _union(probs: np.ndarray, counts: np.ndarray) -> float:
-    """P(at least one of independent events), counts[i] events of probability probs[i] each."""
-    probs = np.clip(np.asarray(probs, dtype=float), 0.0, 1.0)
-    if np.any((probs >= 1.0) & (counts > 0)):
-        return 1.0
-    return float(-np.expm1(np.sum(np.asarray(counts, dtype=float) * np.log1p(-probs))))
-
-
 # ---------------------------------------------------------------------------------------------- L1, V2
 def half_two_sided_tail(n: int, t: np.ndarray) -> np.ndarray:
     """P(|X/n - 1/2| > t) for X ~ Binomial(n, 1/2), exactly (t >= 0)."""
@@ -65,24 +58,43 @@ def half_two_sided_tail(n: int, t: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 2 * stats.binom.sf(x, n, 0.5))
 
 
-def _bits_failure(radii: np.ndarray, n: int, K: int, shrink: float, copies: int = 1) -> float:
-    """Some point of ``copies`` independent copies of Q^1 (|Q| = 2K+1, Bernoulli(1/2) bits) has
+def _log_counts(p: int, K: int) -> np.ndarray:
+    """ln #{beta in Q^p with k non-zeros} = ln C(p,k) + k ln(2K), k = 0..p."""
+    k = np.arange(p + 1)
+    return special.gammaln(p + 1) - special.gammaln(k + 1) - special.gammaln(p - k + 1) + k * np.log(2 * K)
+
+
+def _union_log(probs: np.ndarray, log_counts: np.ndarray) -> float:
+    """P(at least one of independent events), exp(log_counts[k]) events of probability probs[k] each."""
+    probs = np.clip(np.asarray(probs, dtype=float), 0.0, 1.0)
+    if np.any(probs >= 1.0):
+        return 1.0
+    live = probs > 0
+    if not np.any(live):
+        return 0.0
+    log_terms = log_counts[live] + np.log(-np.log1p(-probs[live]))  # ln(N_k * -ln(1 - q_k))
+    with np.errstate(over="ignore"):
+        return float(-np.expm1(-np.exp(special.logsumexp(log_terms))))
+
+
+def _bits_failure(radii: np.ndarray, n: int, p: int, K: int, shrink: float, copies: int = 1) -> float:
+    """Some point of ``copies`` independent copies of Q^p (|Q| = 2K+1, one Bernoulli(1/2) bit per point) has
     |L_n - L| > shrink * radii[||beta||_0]."""
     q = half_two_sided_tail(n, shrink * np.asarray(radii, dtype=float))
-    return _union(q, np.array([copies, 2 * K * copies]))
+    return _union_log(q, _log_counts(p, K) + math.log(copies))
 
 
-def l1_failure(n: int, K: int, delta: float, shrink: float = 1.0) -> float:
-    """L1's event fails: some beta in Q^1 (|Q| = 2K+1) has |L_n - L| > shrink * D(||beta||_0)."""
-    radii = deviation_radius(np.array([0, 1]), B=1, n=n, p=1, Qsize=2 * K + 1, delta=delta)
-    return _bits_failure(radii, n, K, shrink)
+def l1_failure(n: int, K: int, delta: float, shrink: float = 1.0, p: int = 1) -> float:
+    """L1's event fails: some beta in Q^p (|Q| = 2K+1) has |L_n - L| > shrink * D(||beta||_0)."""
+    radii = deviation_radius(np.arange(p + 1), B=1, n=n, p=p, Qsize=2 * K + 1, delta=delta)
+    return _bits_failure(radii, n, p, K, shrink)
 
 
 def v2_failure(n: int, K: int, delta: float, M: int, shrink: float = 1.0) -> float:
-    """V2: M configurations selected among (M independent copies of the L1 construction); some point of
-    some copy deviates by more than shrink * D_M(||beta||_0), V2's radius with ln M."""
+    """V2: M configurations selected among (M independent copies of the L1 construction, p = 1); some point
+    of some copy deviates by more than shrink * D_M(||beta||_0), V2's radius with ln M."""
     radii = RESULTS["V2"].evaluate(k=np.array([0, 1]), B=1, n=n, p=1, Qsize=2 * K + 1, delta=delta, M=M)
-    return _bits_failure(radii, n, K, shrink, copies=M)
+    return _bits_failure(radii, n, 1, K, shrink, copies=M)
 
 
 # ---------------------------------------------------------------------------------------------- A0
@@ -103,12 +115,15 @@ def a0_failure(n: int, delta: float, Gamma: float = 0.0, shrink: float = 1.0) ->
 
 # ---------------------------------------------------------------------------------------------- A, B
 def penalized_failure(
-    name: str, n: int, K: int, delta: float, cap: float, shrink: float = 1.0, d: float = 1.0
+    name: str, n: int, K: int, delta: float, cap: float, shrink: float = 1.0, d: float = 1.0,
+    reference_pays: bool = False,
 ) -> tuple[float, dict]:
     """sup over mu of P(claim of A or B fails) on the one-weight construction of the module docstring.
 
     The penalty: a lam = K d, cap = a lam^2/2 (so a = (K d)^2/(2 cap), lam = K d/a).  Reference beta*_eps = 0
-    (||.||_0 = 0 <= s = 1, eps = 0).  On the sample with X ones, beta^ is the worst global minimizer of F
+    (||.||_0 = 0 <= s = 1, eps = 0); with ``reference_pays`` the roles swap (l(m, z) = 1 - z + (|m|/K)(2z - 1)):
+    the codes +-K are the best points, the reference pays the cap s a lam^2/2 that the bound charges, and the
+    zero code is the bad one.  On the sample with X ones, beta^ is the worst global minimizer of F
     (Gamma = 0; ties to the non-zero code), the claim applies when the result's hypotheses hold (B: U = the
     exact U_Q of that sample, nu = 0, and beta^ is 0-local), and fails when the excess exceeds
     shrink * bound.  Returns (probability, numbers).
@@ -123,11 +138,16 @@ def penalized_failure(
     mu = (1 - bound) / 2 - MU_GAP  # the excess 1 - 2 mu then exceeds the bound (the supremum is the limit)
     if mu <= 0:
         return 0.0, {"bound": bound}
-    L = mu + np.abs(m) / K * (1 - 2 * mu)
+    sign = -1.0 if reference_pays else 1.0
+
+    def risk(z: np.ndarray) -> np.ndarray:  # l(m, .) averaged: z the mean of the bits
+        base = (1 - z) if reference_pays else z
+        return base + sign * np.abs(m) / K * (1 - 2 * z)
+
+    L = risk(np.array([[mu]]))[0]
     excess = L - L.min()
     X = np.arange(n + 1)
-    zbar = (X / n)[:, None]
-    Ln = zbar + np.abs(m)[None, :] / K * (1 - 2 * zbar)  # one row per sample (X ones)
+    Ln = risk((X / n)[:, None])  # one row per sample (X ones)
     F = Ln + pen[None, :]
     # the worst global minimizer of each row: ties (within round-off) go to the larger excess
     ties = F <= F.min(axis=1, keepdims=True) + 1e-15
@@ -139,31 +159,31 @@ def penalized_failure(
         left = np.where(hat > 0, F[rows, np.maximum(hat - 1, 0)], np.inf)
         right = np.where(hat < 2 * K, F[rows, np.minimum(hat + 1, 2 * K)], np.inf)
         local = (left >= F[rows, hat]) & (right >= F[rows, hat])
-        held: dict[float, bool] = {}
-        for i in np.flatnonzero(fails & local):
-            u = float(U[i])
-            if u not in held:
-                held[u] = all(result.check(s=1, p=1, U=u, nu=0.0, Qsize=2 * K + 1, a=a, lam=lam, d=d).values())
-        fails &= local & np.array([held.get(float(u), False) for u in U])
+        values = {"s": 1, "p": 1, "U": U, "nu": 0.0, "Qsize": 2 * K + 1, "a": a, "lam": lam, "d": d}
+        values = {x: np.asarray(v, dtype=float) for x, v in values.items()}
+        held = np.ones(n + 1, dtype=bool)
+        for rel in result.hypotheses.values():  # each hypothesis, per sample
+            held &= np.broadcast_to(call(rel, values) > 0.5, held.shape)
+        fails &= local & held
     prob = float(stats.binom.pmf(X[fails], n, mu).sum())
     return prob, {"bound": bound, "a": a, "lam": lam}
 
 
 # ---------------------------------------------------------------------------------------------- V1
-def v1_failure(n: int, K: int, delta: float, mus: np.ndarray, shrink: float = 1.0) -> tuple[float, float]:
+def v1_failure(n: int, K: int, delta: float, mus: np.ndarray, shrink: float = 1.0, M: int = 1) -> tuple[float, float]:
     """V1 fails: some beta has L(beta) > L_n + shrink * (kl^{-1}(L_n, c(k)) - L_n), Bernoulli(mu) bits
-    independent across the points of Q^1 (|Q| = 2K+1).  Returns (the largest failure probability over
-    ``mus``, the mu attaining it)."""
+    independent across the points of Q^1 (|Q| = 2K+1) and across M configurations (V2's ln M in c(k)).
+    Returns (the largest failure probability over ``mus``, the mu attaining it)."""
     q = np.arange(n + 1) / n
     shrunk = []
     for k in (0, 1):
-        cert = np.asarray(RESULTS["V1"].evaluate(Ln=q, k=k, n=n, p=1, Qsize=2 * K + 1, delta=delta), dtype=float)
-        shrunk.append(q + shrink * (cert - q))
+        cert = RESULTS["V1"].evaluate(Ln=q, k=k, n=n, p=1, Qsize=2 * K + 1, delta=delta, M=M)
+        shrunk.append(q + shrink * (np.asarray(cert, dtype=float) - q))
     best, arg = -1.0, float(mus[0])
     for mu in np.asarray(mus, dtype=float):
         pmf = stats.binom.pmf(np.arange(n + 1), n, mu)
         probs = np.array([pmf[sh < mu].sum() for sh in shrunk])
-        fail = _union(probs, np.array([1, 2 * K]))
+        fail = _union_log(probs, _log_counts(1, K) + math.log(M))
         if fail > best:
             best, arg = fail, float(mu)
     return best, arg

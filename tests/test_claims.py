@@ -39,24 +39,25 @@ def _report(name: str, c_star: float, detail: str = "") -> None:
 
 # ============================================================================================== L1
 @pytest.mark.parametrize(
-    "n, K, delta, min_power",
-    [(1000, 1, 0.01, 0.75), (10_000, 10**9, 0.01, 0.9)],
-    ids=["zero-vector", "many-points"],
+    "n, p, K, delta, min_power",
+    [(1000, 1, 1, 0.01, 0.75), (10_000, 1, 10**9, 0.01, 0.9), (10_000, 1000, 1, 0.01, 0.8)],
+    ids=["zero-vector", "many-levels", "many-weights"],
 )
-def test_L1_exact_failure_probability_at_most_delta(n, K, delta, min_power):
+def test_L1_exact_failure_probability_at_most_delta(n, p, K, delta, min_power):
     """L1's event fails with probability <= delta' on Bernoulli(1/2) losses, independent across the points of
-    Q^1 (the union bound is then nearly an equality).  Exact: 1 - prod (1 - P(|Bin(n,1/2)/n - 1/2| > D(k))).
-    With n = 1000, delta' = 0.01, D(k) with 1/(4n) in place of 1/(2n) fails (0.0149 at K = 1)."""
-    fail = l1_failure(n, K, delta)
+    Q^p (the union bound is then nearly an equality).  Exact: 1 - prod_k (1 - P(|Bin(n,1/2)/n - 1/2| > D(k)))
+    ^ #{k non-zeros}.  With n = 1000, delta' = 0.01, D(k) with 1/(4n) in place of 1/(2n) fails (0.0149 at
+    the zero vector); p = 1000 makes the ln p of ln(p|Q|) count."""
+    fail = l1_failure(n, K, delta, p=p)
     assert fail <= delta, f"L1's event fails with probability {fail:.4g} > delta' = {delta}"
-    c_star = power(lambda c: l1_failure(n, K, delta, c), delta)
-    _report(f"L1 ({n=}, {K=}, {delta=})", c_star, f"failure probability {fail:.3g}")
+    c_star = power(lambda c: l1_failure(n, K, delta, c, p=p), delta)
+    _report(f"L1 ({n=}, {p=}, {K=}, {delta=})", c_star, f"failure probability {fail:.3g}")
     assert c_star >= min_power  # the construction keeps the power it was chosen for
 
 
 # ============================================================================================== A0
 @pytest.mark.parametrize("n, delta, Gamma, min_power", [(10_000, 0.05, 0.0, 0.55), (10_000, 1e-6, 0.0, 0.85),
-                                                        (10_000, 0.05, 0.01, 0.55)])
+                                                        (10_000, 0.05, 0.05, 0.8)])
 def test_A0_two_complementary_hypotheses(n, delta, Gamma, min_power):
     """A0 on the complementary pair l(+1, z) = z, l(-1, z) = 1 - z (binary grid, p = 1): the probability that
     a Gamma-suboptimal ERM point has excess above Gamma + 2 D_dense is <= delta', for the worst mu.  One D_dense
@@ -69,20 +70,22 @@ def test_A0_two_complementary_hypotheses(n, delta, Gamma, min_power):
 
 
 # ============================================================================================== A, B
-PENALIZED = [("A", 1, 0.55), ("B", 2, 0.5)]
+PENALIZED = [("A", 1, False, 0.6), ("B", 2, False, 0.55), ("A", 1, True, 0.85), ("B", 2, True, 0.85)]
 
 
-@pytest.mark.parametrize("name, K, min_power", PENALIZED, ids=[r[0] for r in PENALIZED])
-def test_A_and_B_one_weight_complementary_codes(name, K, min_power):
-    """A (a lam = d, the boundary of d <= a lam) and B (a lam = R = K d, U_Q <= 0 exact on every sample that
-    matters, nu = 0) on one weight whose zero code and codes +-K are complementary: the worst global
-    minimizer of F has excess above the bound with probability <= delta'."""
+@pytest.mark.parametrize("name, K, pays, min_power", PENALIZED,
+                         ids=[f"{r[0]}-{'reference-pays' if r[2] else 'zero-reference'}" for r in PENALIZED])
+def test_A_and_B_one_weight_complementary_codes(name, K, pays, min_power):
+    """A (a lam = d, the boundary of d <= a lam) and B (a lam = R = K d, U_Q exact per sample, nu = 0) on one
+    weight whose zero code and codes +-K are complementary: the worst global minimizer of F has excess above
+    the bound with probability <= delta'.  Zero reference: the bad point is non-zero and pays the penalty;
+    ``reference pays``: the good point is non-zero and the cap s a lam^2/2 the bound charges is realized."""
     n, delta = 1000, 1e-4
-    cap = 0.35 * np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1))
-    fail, info = penalized_failure(name, n, K, delta, cap)
+    cap = 0.2 if pays else 0.35 * np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1))
+    fail, info = penalized_failure(name, n, K, delta, cap, reference_pays=pays)
     assert fail <= delta, f"{name} fails with probability {fail:.4g} > delta' = {delta} ({info})"
-    c_star = power(lambda c: penalized_failure(name, n, K, delta, cap, c)[0], delta, iters=20)
-    _report(f"{name} ({n=}, {K=}, {delta=})", c_star, f"bound {info['bound']:.4g}")
+    c_star = power(lambda c: penalized_failure(name, n, K, delta, cap, c, reference_pays=pays)[0], delta, iters=20)
+    _report(f"{name} ({n=}, {K=}, {delta=}, reference pays: {pays})", c_star, f"bound {info['bound']:.4g}")
     assert c_star >= min_power
 
 
@@ -144,6 +147,18 @@ def test_L2_threshold_is_attained_one_step_above():
     assert found, "no data set makes code 2 a 0-local solution"
 
 
+def test_L2_needs_a_lam_within_the_grid():
+    """With a lam > R the window [d, a lam - d] reaches the last code K, which has one neighbour only: F
+    decreasing towards K makes it 0-local below the threshold.  The toolkit must then report a lam <= R
+    unmet (a lam = 5.5 d > R = 4 d); at a lam = R the claim holds."""
+    for alam_steps, expect_hold in ((5.5, False), (4.0, True)):
+        pb = _one_weight(3.0, lam=alam_steps * D_STEP / A_PEN)  # L_n = (beta - 3)^2: F decreases up to R
+        ok, info = _l2_claim_holds(pb, K_GRID, 0.0)
+        assert info["local"], info
+        assert ok, f"L2 fails at a lam = {alam_steps} d: {info}"
+        assert info["all_hold"] == expect_hold, info
+
+
 # ============================================================================================== C
 def test_C_move_bound_is_tight_on_a_linear_slope():
     """Hinge loss 1 - beta on beta in [-1, 1] (one weight, x = y = 1, d = 1/64): from code -64 every move lowers
@@ -163,15 +178,16 @@ def test_C_move_bound_is_tight_on_a_linear_slope():
 
 
 # ============================================================================================== V1, V2
-def test_V1_exact_failure_probability_at_most_delta():
-    """V1 on Bernoulli(mu) bits independent across the points of Q^1 (|Q| = 2K + 1), worst mu of a grid:
-    P(some beta has L > kl^{-1}(L_n, c(k))) <= delta', exactly."""
+@pytest.mark.parametrize("M", [1, 10**6])
+def test_V1_exact_failure_probability_at_most_delta(M):
+    """V1 on Bernoulli(mu) bits independent across the points of Q^1 (|Q| = 2K + 1) and across M configurations
+    (V2's ln M), worst mu of a grid: P(some beta has L > kl^{-1}(L_n, c(k))) <= delta', exactly."""
     n, K, delta = 1000, 10**6, 0.01
     mus = np.geomspace(1e-3, 0.5, 16)
-    fail, mu = v1_failure(n, K, delta, mus)
+    fail, mu = v1_failure(n, K, delta, mus, M=M)
     assert fail <= delta, f"V1 fails with probability {fail:.4g} at mu = {mu:.4g}"
-    c_star = power(lambda c: v1_failure(n, K, delta, mus, c)[0], delta, iters=20)
-    _report(f"V1 ({n=}, {K=}, {delta=})", c_star, f"worst mu {mu:.3g}; the factor multiplies kl^-1 - L_n")
+    c_star = power(lambda c: v1_failure(n, K, delta, mus, c, M=M)[0], delta, iters=16)
+    _report(f"V1 ({n=}, {K=}, {M=}, {delta=})", c_star, f"worst mu {mu:.3g}; the factor multiplies kl^-1 - L_n")
     assert c_star >= 0.8
 
 

@@ -16,6 +16,8 @@ from qtheory.experiments import pipeline
 from qtheory.theory import DENSE_RADIUS
 from qtheory.theory.symbols import Gamma
 
+pytestmark = pytest.mark.claim
+
 SWEEP = """
 name = "excess_vs_n"
 delta = 0.1
