@@ -222,6 +222,9 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     if any(True for _ in _data(records)):
         results["V1_realdata"], v = _realdata(records)
         violations += v
+    from qtheory.experiments.looseness import budget_summary, split_summary
+
+    results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
     global_zero = [rec["solution"]["nnz"] == 0 for _, rec in _toy(records) if rec["config"]["solver"]["kind"] == "global"]
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
@@ -328,6 +331,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
                   "with |beta_j| >= a lam, which on these small nets exceeds the loss reduction of a teacher path unless "
                   "a lam is close to d; the excess risk of such a minimizer is the penalty's bias L(0) - L*_Q, which A "
                   "and B carry in their s a lam^2/2 and eps terms.", ""]
+    from qtheory.experiments.looseness import render as render_looseness
+
+    lines += render_looseness(summary)
     lines += ["## Breakdown by sweep and solver", "",
               "| result | sweep / solver | cells | violations | tightness median [range] |", "|---|---|---|---|---|"]
     for name in EXCESS_BOUNDS:
