@@ -241,3 +241,27 @@ def test_oracle_split_multiplies_to_the_tightness(toy, inst, s_rule):
         assert ob["union_factor"] * ob["argument_factor"] == pytest.approx(b["tightness"], rel=1e-12)
         assert ob["value"] <= b["value"]
     assert penalized_radius_max(np.array([0.1, np.nan, 0.5]), 0.1) == pytest.approx(0.3)
+
+
+def test_report_budget_and_split_summaries(toy, inst):
+    from qtheory.experiments.looseness import budget_summary, render, split_summary
+    from qtheory.experiments.measure import instance_facts
+
+    o = oracle_radii(toy, 60, R=50, delta=0.05, seed=0)
+    recs = []
+    for codes in ([1, 0, -1, 0, 2, 0], [2, 2, 2, 2, 2, 2]):
+        m = measure_exact(inst, np.array(codes), delta=0.05, s_rule="best", M=1, nu=0.0, oracle=o)
+        recs.append({"config": {"kind": "toy"}, "instance": instance_facts(inst, 0.05, 1, oracle=o), **m})
+    budget = budget_summary({"sw": recs})
+    (regime,) = budget["A0"]["regimes"].values()
+    tops = [max(r["bounds"]["A0"]["terms"].items(), key=lambda kv: kv[1])[0] for r in recs]
+    assert regime["cells"] == 2 and sum(regime["largest"].values()) == 2 and set(regime["largest"]) == set(tops)
+    shares = [r["bounds"]["A0"]["terms"]["Gamma"] / r["bounds"]["A0"]["value"] for r in recs]
+    assert regime["shares"]["Gamma"] == pytest.approx(np.median(shares))
+    split = split_summary({"sw": recs})
+    row = split["A0"]["60"]
+    assert row["cells"] == 2
+    assert row["union"] == pytest.approx(np.median([r["bounds"]["A0"]["oracle"]["union_factor"] for r in recs]))
+    assert row["radius"] == pytest.approx(recs[0]["instance"]["oracle"]["dense_ratio"])
+    text = "\n".join(render({"results": {"budget": budget, "looseness": split}}))
+    assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text
