@@ -1,4 +1,4 @@
-"""The generalization results L1, A0, A and B of THEORY.md section 2 as :class:`Result` objects, with the
+"""The generalization results L1, A0, A and B of docs/theory.md section 2 as :class:`Result` objects, with the
 tuning of lambda (A) and of t = a lambda^2 (B's t*)."""
 
 from __future__ import annotations

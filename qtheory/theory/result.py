@@ -1,4 +1,4 @@
-"""One result of THEORY.md as a value: its bound expression, hypotheses, numeric evaluation, LaTeX and
+"""One result of docs/theory.md as a value: its bound expression, hypotheses, numeric evaluation, LaTeX and
 sample size.
 
 Rule for inputs: a value outside its own symbol's domain (delta' not in (0,1), n not a positive integer,
@@ -28,7 +28,7 @@ _MAX_LOG2_N = 62
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """A result of THEORY.md.
+    """A result of docs/theory.md.
 
     ``value`` is the number the result provides (a bound's right-hand side, a radius, a threshold);
     ``hypotheses`` maps a readable name to a sympy relation between symbols; ``extras`` are further named
@@ -117,7 +117,7 @@ class Result:
 
     # ---- text ----------------------------------------------------------------------------------
     def latex(self) -> str:
-        """``<value_label> = <value>`` in LaTeX, with THEORY.md's symbol names."""
+        """``<value_label> = <value>`` in LaTeX, with docs/theory.md's symbol names."""
         return f"{self.value_label} = {latex(self.value)}"
 
     def hypotheses_latex(self) -> dict[str, str]:

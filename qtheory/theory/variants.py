@@ -1,5 +1,5 @@
 """Our variants V1 (Occam-kl certificate), V2 (selection among M configurations) and V3 (quantization
-bias) of THEORY.md section 3 as :class:`Result`s."""
+bias) of docs/theory.md section 3 as :class:`Result`s."""
 
 from __future__ import annotations
 
