@@ -1,4 +1,4 @@
-"""Certified test-error guarantees for quantized nets trained on real data (THEORY.md V1 with V2's ln M).
+"""Certified test-error guarantees for quantized nets trained on real data (docs/theory.md V1 with V2's ln M).
 
 Protocol, for one data set and one seed:
 

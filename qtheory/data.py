@@ -22,13 +22,15 @@ SKLEARN_DATASETS = ("breast_cancer", "digits", "wine", "iris")
 
 @dataclass(frozen=True)
 class Dataset:
-    """n samples: features X (n, d) and targets y (n,)."""
+    """n samples: features X (n, d) and targets y (n,); X is float64, or int8 for +-1 sign inputs."""
 
     X: np.ndarray
     y: np.ndarray
 
     def __post_init__(self) -> None:
-        X = np.asarray(self.X, dtype=np.float64)
+        X = np.asarray(self.X)
+        if X.dtype != np.int8:  # int8 holds +-1 signs compactly (the analytic population's inputs)
+            X = X.astype(np.float64, copy=False)
         y = np.asarray(self.y)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n samples, d features), got shape {X.shape}")
@@ -36,7 +38,7 @@ class Dataset:
             raise ValueError(f"y must be 1-D with one target per row of X ({X.shape[0]}), got shape {y.shape}")
         if X.shape[0] == 0:
             raise ValueError("a data set needs at least one sample, got n = 0")
-        if not np.all(np.isfinite(X)):
+        if X.dtype != np.int8 and not np.all(np.isfinite(X)):
             raise ValueError("X contains NaN or infinite values")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)

@@ -8,7 +8,7 @@ never as floats, so that sparsity counts ||beta||_0 are exact (a float weight ca
 * the positive levels have codes 1, 2, 3, ... in increasing order;
 * the negative levels have codes -1, -2, ... in decreasing order.
 
-For the uniform grid Q = {m d : m integer, |m| <= K} this gives code m <-> value m d, as in THEORY.md; for the
+For the uniform grid Q = {m d : m integer, |m| <= K} this gives code m <-> value m d, as in docs/theory.md; for the
 binary grid {-s, +s} the codes are {-1, +1}.  A code is zero exactly when its value is zero.
 
 Besides codes, enumeration code uses the *index* of a level, 0..|Q|-1 in increasing order of value.

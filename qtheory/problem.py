@@ -1,6 +1,6 @@
 """A toy quantized-training problem: data + grid(s) + network + loss (+ MCP penalty), and its problem file.
 
-All quantities of THEORY.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
+All quantities of docs/theory.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
 grid):
 
 * empirical risk   L_n(beta) = (1/n) sum_i l(beta, Z_i)
@@ -250,6 +250,7 @@ _DATA_KEYS = {
     "teacher": {"kind", "n", "seed", "N", "noise", "density", "teacher_seed", "teacher_codes"},
     "sklearn": {"kind", "n", "seed", "dataset", "test_fraction", "classes", "pca", "as_population"},
     "csv": {"kind", "n", "seed", "path"},
+    "rademacher": {"kind", "n", "seed", "p", "teacher_codes", "teacher_nonzeros", "teacher_seed", "sigma", "noise"},
 }
 
 
@@ -319,6 +320,10 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
     seed = data_cfg.get("seed", 0)
     check_positive_int(seed, "data.seed", min_val=0)
     info: dict[str, Any] = {"data_kind": data_kind}
+    if data_kind == "rademacher":  # the analytic population of THEORY.md section 5
+        from qtheory.populations.sign_problem import rademacher_problem
+
+        return rademacher_problem(cfg, loss, penalty, str(cfg.get("name", default_name)))
 
     kind = _require(model_cfg, "kind", "model")
     check_choice(kind, "model.kind", ("linear", "mlp"))

@@ -1,4 +1,4 @@
-"""Exact quantities by exhaustive enumeration of Q^p (THEORY section 4).
+"""Exact quantities by exhaustive enumeration of Q^p (docs/theory.md section 4).
 
 Every code vector of Q_1 x ... x Q_p is scored; from the scores come min and argmin of L_n, of F = L_n + P and
 of L (L*_Q), the per-sparsity minima min{L : ||beta||_0 = k} (so beta*_eps and eps for any s), and optionally
