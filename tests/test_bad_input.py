@@ -368,6 +368,7 @@ OPTION_CASES = [
     (["check-variant", "{v}"], "--budget", bad_real_text | st.just("0")),
     (["check-variant", "{v}"], "--false-alarm", bad_real_text | st.sampled_from(["0", "1", "2"])),
     (["check-variant", "{v}"], "--seed", bad_int_text),
+    (["check-variant", "{v}"], "--max-examples", bad_int_text | st.just("0")),
     (["sweep", "{s}", "--out", "{o}"], "--jobs", bad_int_text | st.just("0")),
     (["certify-data", "--dataset", "iris", "--quiet"], "--delta", bad_real_text | st.sampled_from(["0", "1"])),
     (["certify-data", "--dataset", "iris", "--quiet"], "--seed", bad_int_text),

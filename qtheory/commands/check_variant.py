@@ -124,7 +124,11 @@ def run(args: argparse.Namespace) -> int:
     from qtheory.harness import check_variant
     from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
-    check_positive_real(args.budget, "--budget")
+    if args.budget is not None:
+        check_positive_real(args.budget, "--budget")
+    if args.max_examples is not None:
+        check_positive_int(args.max_examples, "--max-examples")
+    check_positive_int(args.shrink_examples, "--shrink-examples", min_val=0)
     check_positive_int(args.seed, "--seed", min_val=0)
     check_probability(args.false_alarm, "--false-alarm")
     check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
