@@ -18,13 +18,15 @@ class Progress:
     """Progress of ``desc`` over ``total`` units (None: unknown total).
 
     ``enabled``: False shows nothing; True or None shows progress (a bar when ``stream`` is a terminal,
-    throttled lines otherwise).  ``interval``: the least number of seconds between two plain lines.
+    throttled lines otherwise).  ``interval``: the least number of seconds between two plain lines (default
+    ``DEFAULT_INTERVAL``).
     Use as a context manager or call :meth:`close`.
     """
 
     def __init__(self, desc: str, total: int | None = None, *, unit: str = "it", enabled: bool | None = None,
-                 interval: float = DEFAULT_INTERVAL, stream: TextIO | None = None) -> None:
-        self.desc, self.total, self.unit, self.interval = desc, total, unit, float(interval)
+                 interval: float | None = None, stream: TextIO | None = None) -> None:
+        self.desc, self.total, self.unit = desc, total, unit
+        self.interval = float(DEFAULT_INTERVAL if interval is None else interval)
         self.stream = sys.stderr if stream is None else stream
         self.done = 0
         self.enabled = enabled is not False

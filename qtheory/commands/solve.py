@@ -25,15 +25,23 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=600.0,
                    help="time limit for bnb/mip solvers in seconds (default 600); on time-out the best point found is printed, not certified")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--quiet", action="store_true",
+                   help="no solver progress on stderr (bnb/mip print incumbent, bound and gap as they run)")
 
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
-    from qtheory.solve.dispatch import solve_problem
+    from qtheory.solve.dispatch import enumeration_is_quick, solve_problem
+    from qtheory.solve.solverlog import solver_log
 
     problem = load_problem(args.problem)
-    sol = solve_problem(problem, objective=args.objective, method=args.method,
-                        max_seconds=args.max_seconds, time_limit=args.time_limit)
+    quick = enumeration_is_quick(problem, args.method)
+    if quick is not None:
+        print(f"qtheory solve: warning: enumeration would certify the optimum here ({quick}; --method enumerate "
+              f"or auto); --method {args.method} may take much longer on this problem", file=sys.stderr)
+    with solver_log(not args.quiet):
+        sol = solve_problem(problem, objective=args.objective, method=args.method,
+                            max_seconds=args.max_seconds, time_limit=args.time_limit)
     if args.json:
         print(json.dumps(sol.to_json()))
     else:
