@@ -211,6 +211,45 @@ def test_qcd_ste_start_shows_its_training(capsys):
     assert capsys.readouterr().err == ""
 
 
+TINY_SWEEP = """
+name = "tiny"
+delta = 0.1
+[problem.grid]
+K = 2
+step = 0.5
+[problem.model]
+kind = "linear"
+layers = [2, 1]
+[problem.loss]
+kind = "squared"
+B = 9.0
+[problem.data]
+kind = "teacher"
+N = 40
+n = 20
+noise = 0.3
+[penalty]
+a_over_U = 0.9
+alam_over_d = 1.5
+nu_fraction = 0.5
+[axes]
+"problem.data.seed" = [0, 1]
+[[solvers]]
+kind = "global"
+"""
+
+
+def test_sweep_shows_start_and_end_lines(tmp_path, capsys):
+    sweep = tmp_path / "tiny.toml"
+    sweep.write_text(TINY_SWEEP)
+    code, out, err = _run(capsys, "sweep", str(sweep), "--out", str(tmp_path / "results"))
+    assert code == 0 and "violations: 0" in out
+    lines = err.splitlines()
+    assert lines[0] == "sweep tiny: started (2 cells)" and lines[-1].startswith("sweep tiny: done, 2/2 cells in ")
+    code, out, err = _run(capsys, "sweep", str(sweep), "--out", str(tmp_path / "results"))
+    assert code == 0 and "2 already done" in out and err == ""  # nothing left to run: no progress
+
+
 # ------------------------------------------------------------------------------------- solver progress
 def test_bnb_reports_incumbent_and_a_valid_bound(monkeypatch, capsys):
     from qtheory.grid import Grid
