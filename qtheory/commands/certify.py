@@ -13,7 +13,7 @@ import json
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML)")
-    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp"')
+    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp" (e.g. "-1,3,-4")')
     p.add_argument("--nu", type=float, required=True, help="tolerance nu >= 0")
     p.add_argument("--smoothness", action="store_true",
                    help="also compute U_Q and check L2's hypotheses (needs a [penalty])")

@@ -18,7 +18,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML)")
     p.add_argument("--nu", type=float, required=True, help="tolerance nu >= 0: a move is accepted when F drops by more")
     p.add_argument("--start", default="zero",
-                   help=f"warm start: {', '.join(STARTS)}, or comma-separated integer codes (default zero)")
+                   help=f"warm start: {', '.join(STARTS)}, or comma-separated integer codes such as \"-2,1,1\" "
+                        "(default zero)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random order and of random/round/ste starts")
     p.add_argument("--order", choices=ORDERS, default="cyclic", help="sweep order (default cyclic)")
     p.add_argument("--max-moves", type=int, default=None, help="optional cap on accepted moves (default: none)")

@@ -12,7 +12,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run the cells on a Dask distributed scheduler at ADDRESS (e.g. tcp://host:8786)")
     p.add_argument("--quick", action="store_true", help="the sweep's [quick] variant")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, plain lines otherwise)")
     p.add_argument("--report", action="store_true", help="also print the tightness report of this sweep")
 
 
