@@ -411,7 +411,7 @@ def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool 
 
     ``tight``: feasibility tolerances 1e-9 (needed by the 0-1 margin, far above them).  Inside
     :func:`qtheory.solve.solverlog.solver_log` the solver prints its log on standard error (nodes, incumbent,
-    best bound, gap, time); cvxpy's own compilation report is left out.
+    best bound, gap, time); cvxpy's compilation statistics (its logger) are left out.
     """
     log = solver_log_enabled()
     import cvxpy as cp
@@ -479,8 +479,8 @@ def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool 
 
 @contextmanager
 def _cvxpy_report_off() -> Iterator[None]:
-    """cvxpy's ``verbose`` also switches on its compilation report (its logger); only the solver's log is
-    wanted."""
+    """cvxpy's ``verbose`` (needed to make SCIP talk) also switches on its compilation statistics, written
+    through its logger; they are left out (its section headings, plain prints, remain)."""
     from cvxpy import settings as cps
 
     disabled = cps.LOGGER.disabled
