@@ -2,7 +2,7 @@
 
 The algebraic steps are proved symbolically; the algorithm's behaviour is checked exhaustively on every
 objective table F: Q^p -> {0, .., r} of a few small grids, from every start, with nu = 0 and nu = 1/2,
-by running the algorithm exactly as THEORY.md states it (sweep j = 1..p, sign +1 then -1, accept a move if
+by running the algorithm exactly as docs/theory.md states it (sweep j = 1..p, sign +1 then -1, accept a move if
 F drops by more than nu, stop after a sweep with no accepted move).
 """
 

@@ -26,8 +26,11 @@ import importlib.util
 import json
 import re
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
+
+from qtheory.validation import UserFileError
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +67,10 @@ def load_variants(path: str | Path) -> list[Any]:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit included: the file is the user's, its failure a user error
+        raise UserFileError(user_file_error(path, exc)) from None
     finally:
         sys.modules.pop(name, None)
     if hasattr(module, "VARIANTS"):
@@ -84,10 +91,33 @@ def load_variants(path: str | Path) -> list[Any]:
     return variants
 
 
+def user_file_error(path: Path, exc: BaseException) -> str:
+    """``FILE:LINE: ExceptionType: message`` for an exception raised while running the user's file ``path``:
+    the line is the deepest frame in that file (the syntax error's own line for a ``SyntaxError``)."""
+    line: int | None = None
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve() == path.resolve():
+        line = exc.lineno
+        message = exc.msg
+    else:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename and Path(frame.filename).resolve() == path.resolve():
+                line = frame.lineno
+        message = str(exc) if not isinstance(exc, SystemExit) else f"the file called sys.exit({exc.code!r})"
+    where = f"{path}:{line}" if line is not None else str(path)
+    return " ".join(f"{where}: {type(exc).__name__}: {message}".split())
+
+
 def run(args: argparse.Namespace) -> int:
     from qtheory.harness import check_variant
     from qtheory.progress import Progress
+    from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
+    check_positive_real(args.budget, "--budget")
+    check_positive_int(args.seed, "--seed", min_val=0)
+    check_probability(args.false_alarm, "--false-alarm")
+    check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
+    if args.save is not None:
+        check_output_dir(args.save, "--save")
     variants = load_variants(args.file)
     if args.name is not None:
         chosen = [v for v in variants if v.name == args.name]

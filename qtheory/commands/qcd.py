@@ -1,5 +1,5 @@
 """``qtheory qcd PROBLEM.toml --nu X [--start zero|round|ste|random] [--seed S] [--order cyclic|random]
-[--max-moves N] [--json]``: run Q-CD (THEORY.md, C) to a certified nu-local solution.
+[--max-moves N] [--json]``: run Q-CD (docs/theory.md, C) to a certified nu-local solution.
 
 Prints the final codes, F, the number of accepted moves, the trace (F after each accepted move, coordinate,
 direction) and whether the result is certified nu-local.  Exit status 0 when certified, 1
@@ -35,14 +35,13 @@ def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
     from qtheory.progress import Progress
     from qtheory.solve.qcd import STARTS, qcd
-    from qtheory.ste import DEFAULT_EPOCHS
     from qtheory.validation import check_positive_real
 
     problem = load_problem(args.problem)
     check_positive_real(args.nu, "--nu", allow_zero=True)
     start = args.start if args.start in STARTS else parse_codes(args.start, problem.p, "--start")
     trained = args.start in ("ste", "round") and not args.no_progress
-    warm = Progress(f"qcd {args.start} start", DEFAULT_EPOCHS, unit="epochs", enabled=trained)
+    warm = Progress(f"qcd {args.start} start", unit="training epochs", enabled=trained)
     sweeps = Progress("qcd sweeps", unit="sweeps", enabled=args.progress and not args.no_progress)
 
     def progress(info: dict) -> None:

@@ -33,7 +33,11 @@ def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
     from qtheory.solve.dispatch import enumeration_is_quick, solve_problem
     from qtheory.solve.solverlog import solver_log
+    from qtheory.validation import check_positive_real
 
+    if args.max_seconds is not None:
+        check_positive_real(args.max_seconds, "--max-seconds")
+    check_positive_real(args.time_limit, "--time-limit")
     problem = load_problem(args.problem)
     quick = enumeration_is_quick(problem, args.method)
     if quick is not None:
