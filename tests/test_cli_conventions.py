@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def test_negative_codes_through_certify_and_qcd(capsys):
 
 # ------------------------------------------------------------------------------------- exit status
 @pytest.mark.parametrize("as_json", [False, True])
-def test_negative_verdicts_exit_1_in_both_modes(capsys, tmp_path, as_json):
+def test_negative_verdicts_exit_1_in_both_modes(capsys, tmp_path, monkeypatch, as_json):
+    monkeypatch.setattr("qtheory.progress.DEFAULT_DELAY", 0.0)  # progress lines even for a quick search
     js = ["--json"] if as_json else []
     # certify: a non-local point (the test below in test_local_qcd shows its violations), a local one
     code, out, _ = _run(capsys, "certify", LOCAL, "--codes", "4,4,4,4,4,4", "--nu", "0", *js)
@@ -169,7 +171,7 @@ def test_progress_lines_are_throttled(monkeypatch):
     clock = _Clock()
     monkeypatch.setattr("qtheory.progress.time.monotonic", clock)
     stream = io.StringIO()
-    bar = Progress("job", 10, unit="cells", interval=5.0, stream=stream)
+    bar = Progress("job", 10, unit="cells", interval=5.0, delay=0.0, stream=stream)
     for i in range(10):
         clock.t += 1.0
         bar.update(1, note=f"cell {i}")
@@ -186,7 +188,7 @@ def test_progress_lines_are_throttled(monkeypatch):
 
 def test_progress_on_a_terminal_is_a_bar_and_can_be_off():
     tty = _Terminal()
-    with Progress("job", 3, unit="cells", stream=tty) as bar:
+    with Progress("job", 3, unit="cells", delay=0.0, stream=tty) as bar:
         bar.update(3, note="x")
     assert "\r" in tty.getvalue() and "3/3" in tty.getvalue() and "started" not in tty.getvalue()
     quiet = io.StringIO()
@@ -194,12 +196,30 @@ def test_progress_on_a_terminal_is_a_bar_and_can_be_off():
         bar.update(3)
     assert quiet.getvalue() == ""
     failed = io.StringIO()
-    with pytest.raises(RuntimeError), Progress("job", stream=failed, interval=0.0):
+    with pytest.raises(RuntimeError), Progress("job", stream=failed, interval=0.0, delay=0.0):
         raise RuntimeError("boom")
     assert failed.getvalue().splitlines()[-1].startswith("job: stopped, 0 it in")
 
 
-def test_qcd_ste_start_shows_its_training(capsys):
+def test_progress_of_a_quick_job_shows_nothing_and_a_slow_one_starts_after_the_delay():
+    quick = io.StringIO()
+    with pytest.raises(ValueError), Progress("job", 5, stream=quick, delay=0.5):  # bad input rejected at once
+        raise ValueError("bad")
+    with Progress("job", 5, stream=quick, delay=0.5) as bar:
+        bar.update(5)
+    assert quick.getvalue() == ""
+    slow = io.StringIO()
+    with Progress("job", 5, stream=slow, delay=0.05, interval=0.0) as bar:
+        bar.update(1)  # before the start line: not shown
+        time.sleep(0.5)
+        bar.update(1)
+    lines = slow.getvalue().splitlines()
+    assert lines[0] == "job: started (5 it)" and lines[1].startswith("job: 2/5 it in ")
+    assert lines[-1].startswith("job: done, 2/5 it in ") and len(lines) == 3
+
+
+def test_qcd_ste_start_shows_its_training(capsys, monkeypatch):
+    monkeypatch.setattr("qtheory.progress.DEFAULT_DELAY", 0.0)
     code, out, err = _run(capsys, "qcd", LOCAL, "--nu", "0.001", "--start", "ste", "--json")
     assert code == 0 and json.loads(out)["start"] == "ste"
     lines = err.splitlines()
@@ -237,7 +257,8 @@ kind = "global"
 """
 
 
-def test_sweep_shows_start_and_end_lines(tmp_path, capsys):
+def test_sweep_shows_start_and_end_lines(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("qtheory.progress.DEFAULT_DELAY", 0.0)
     sweep = tmp_path / "tiny.toml"
     sweep.write_text(TINY_SWEEP)
     code, out, err = _run(capsys, "sweep", str(sweep), "--out", str(tmp_path / "results"))
@@ -255,6 +276,7 @@ def test_bnb_reports_incumbent_and_a_valid_bound(monkeypatch, capsys):
     from qtheory.solve.solverlog import solver_log
 
     monkeypatch.setattr("qtheory.progress.DEFAULT_INTERVAL", 0.0)
+    monkeypatch.setattr("qtheory.progress.DEFAULT_DELAY", 0.0)
     monkeypatch.setattr(bnb._Report, "EVERY", 0.0)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(40, 10))
