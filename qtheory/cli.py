@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sweep", "run a sweep file: one result file per finished cell, resumable"),
     "figures": ("figures", "regenerate every figure and the tightness report"),
     "check-variant": ("check_variant", "property-test a user's bound against generated toy problems"),
+    "evaluate": ("evaluate", "every exact quantity and every bound at one point, with budgets and tightness"),
     "certify-data": ("certify_data", "train a quantized net on real data and certify its test error (V1)"),
 }
 

@@ -127,9 +127,10 @@ def _references(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray | No
 
 
 def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: Any, M: int, nu: float,
-                  oracle: Any = None) -> dict[str, Any]:
+                  oracle: Any = None, all_bounds: bool = False) -> dict[str, Any]:
     """Every measurement of one solution on an enumerable problem (module docstring); ``oracle`` an
-    :class:`qtheory.experiments.oracle.OracleRadii` at this n and delta', or None."""
+    :class:`qtheory.experiments.oracle.OracleRadii` at this n and delta', or None.  A and B are recorded
+    only where their hypotheses hold, unless ``all_bounds`` (then each entry says which hypotheses fail)."""
     from qtheory.solve.certify import certify_local
     from qtheory.theory import A, A0, B, L2, V1
     from qtheory.theory.oracle import argument_terms
@@ -173,17 +174,11 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
         pen = {"a": a, "lam": lam, "d": d}
         pick = _pick_s(s_rule, pb.p)
 
-        a_ok = A.check(s=1, p=num["p"], **pen)["d <= a*lam"]
-        if a_ok:
-            at = dict(s=svec, eps=eps, Gamma=gam, **num, **pen)
-            vals = np.asarray(A.evaluate(**at), dtype=float)
-            i = pick(vals)
-            terms = A.terms(**at)
-            bounds["A"] = _bound_entry(vals[i], excess, violated=excess > vals[i], tol=tol, terms=_at(terms, i),
-                                       s=int(svec[i]), eps=float(eps[i]), Gamma=float(gam[i]))
-            if oracle is not None:
-                c = _f(A.evaluate_extra("pi_min", **pen))
-                _best_oracle(bounds["A"], "A", terms, svec, c, oracle, pick, excess, tol)
+        at = dict(s=svec, eps=eps, Gamma=gam, **num, **pen)
+        a_hyp = A.check(s=1, p=num["p"], **pen)
+        a_hyp.pop("s <= p")
+        if all(a_hyp.values()) or all_bounds:
+            bounds["A"] = _penalized_entry(A, "pi_min", at, pick, excess, tol, oracle, a_hyp)
 
         cert = certify_local(pb, codes, nu)
         hyp = B.check(s=1, p=num["p"], U=base.U, nu=nu, Qsize=num["Qsize"], **pen)
@@ -196,30 +191,37 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
         below = int(np.sum((beta > 0) & (beta <= threshold * (1 + THRESHOLD_RTOL))))
         checks["L2"] = {"applicable": bool(l2_ok and cert.local), "threshold": threshold, "below": below,
                         "nonzeros": nnz, "violated": bool(l2_ok and cert.local and below > 0)}
-        if l2_ok and cert.local:
-            extra = dict(s=svec, eps=eps, Gamma=gam, **num, **pen)
-            vals = np.asarray(B.evaluate(**extra), dtype=float)
-            i = pick(vals)
-            terms = B.terms(**extra)
-            bounds["B"] = _bound_entry(vals[i], excess, violated=excess > vals[i], tol=tol, terms=_at(terms, i),
-                                       s=int(svec[i]), eps=float(eps[i]), Gamma=float(gam[i]))
-            if oracle is not None:
-                c = _f(B.evaluate_extra("c_Q", **pen))
-                _best_oracle(bounds["B"], "B", terms, svec, c, oracle, pick, excess, tol)
-            sparsity = np.asarray(B.evaluate_extra("sparsity_bound", **extra), dtype=float)
+        if (l2_ok and cert.local) or all_bounds:
+            b_hyp = {**hyp, "nu-local (certified)": bool(cert.local)}
+            bounds["B"] = _penalized_entry(B, "c_Q", at, pick, excess, tol, oracle, b_hyp)
+            sparsity = np.asarray(B.evaluate_extra("sparsity_bound", **at), dtype=float)
             j = pick(sparsity)
-            checks["B_sparsity"] = {"bound": float(sparsity[j]), "nnz": nnz, "violated": bool(nnz > sparsity[j])}
+            checks["B_sparsity"] = {"bound": float(sparsity[j]), "nnz": nnz, "violated": bool(nnz > sparsity[j]),
+                                    "applicable": bool(l2_ok and cert.local)}
     return {"solution": sol, "bounds": bounds, "checks": checks}
 
 
-def _best_oracle(entry: dict[str, Any], name: str, terms: dict[str, Any], svec: np.ndarray, c: float, oracle: Any,
-                 pick: Any, excess: float, tol: float) -> None:
-    """The oracle bound of A or B at every s, the s picked by the same rule as the bound itself."""
+def _penalized_entry(result: Any, c_name: str, at: dict[str, Any], pick: Any, excess: float, tol: float,
+                     oracle: Any, hypotheses: dict[str, bool]) -> dict[str, Any]:
+    """A's or B's entry: the bound at every s = 1..p (``at``), the s picked by ``pick``, its terms, whether
+    its hypotheses hold, and with ``oracle`` the oracle bound (its own s picked by the same rule)."""
     from qtheory.theory.oracle import argument_terms
 
-    per_s = [argument_terms(name, _at(terms, i), radius_by_k=oracle.by_k, s=int(sv), c=c) for i, sv in enumerate(svec)]
-    j = pick(np.array([sum(t.values()) for t in per_s]))
-    _oracle_entry(entry, per_s[j], excess, tol, s=int(svec[j]))
+    vals = np.asarray(result.evaluate(**at), dtype=float)
+    i = pick(vals)
+    terms = result.terms(**at)
+    svec, eps, gam = at["s"], at["eps"], at["Gamma"]
+    entry = _bound_entry(vals[i], excess, violated=excess > vals[i], tol=tol, terms=_at(terms, i),
+                         s=int(svec[i]), eps=float(eps[i]), Gamma=float(gam[i]),
+                         hypotheses={k: bool(v) for k, v in hypotheses.items()})
+    if oracle is not None:
+        pen = {x: at[x] for x in ("a", "lam", "d")}
+        c = _f(result.evaluate_extra(c_name, **pen))
+        per_s = [argument_terms(result.name, _at(terms, j), radius_by_k=oracle.by_k, s=int(sv), c=c)
+                 for j, sv in enumerate(svec)]
+        j = pick(np.array([sum(t.values()) for t in per_s]))
+        _oracle_entry(entry, per_s[j], excess, tol, s=int(svec[j]))
+    return entry
 
 
 def _pick_s(s_rule: Any, p: int):
