@@ -19,8 +19,8 @@ DESCRIPTION = """qtheory: theory verification for the generalization of quantize
 EXIT_STATUS = """exit status (every command, with or without --json):
   0  success
   1  a negative verdict: not certified optimal (solve), not nu-local (certify, qcd), a hypothesis not met
-     (theory), refuted (check-variant), violations found (sweep, figures); certify-data reports a
-     bound and passes no verdict
+     (theory), refuted (check-variant), violations found (sweep, figures); evaluate and certify-data
+     report numbers and pass no verdict
   2  a user error (a bad argument or input file), reported as one line on stderr
   130  interrupted; 141 the reader of stdout went away (qtheory ... | head)"""
 
