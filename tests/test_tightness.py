@@ -266,3 +266,34 @@ def test_report_budget_and_split_summaries(toy, inst):
     assert row["radius"] == pytest.approx(recs[0]["instance"]["oracle"]["dense_ratio"])
     text = "\n".join(render({"results": {"budget": budget, "looseness": split}}))
     assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text
+
+
+RADEMACHER = {"grid": {"K": 1, "step": 0.5}, "model": {"kind": "linear", "layers": [6, 1]},
+              "loss": {"kind": "squared", "B": 4.0},
+              "data": {"kind": "rademacher", "n": 100, "seed": 0, "teacher_codes": [1, 0, -1, 0, 0, 0], "sigma": 0.5},
+              "penalty": {"a": 0.45, "lam": 1.5}}
+
+
+def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, capsys):
+    pb = problem_from_config(RADEMACHER)
+    codes = np.array([1, 1, -1, 0, 0, 0])
+    out = evaluate_point(pb, codes, nu=0.001, start=np.zeros(6, dtype=int))
+    q = out["quantities"]
+    grid = np.array(np.meshgrid(*[np.arange(-1, 2)] * 6, indexing="ij")).reshape(6, -1).T
+    assert q["L*_Q"] == pytest.approx(pb.population_risk(grid).min(), abs=1e-12)  # E2, checked by brute force
+    assert q["excess"] == pytest.approx(pb.population_risk(codes) - q["L*_Q"], abs=1e-12)
+    # min L_n is replaced by 0: Gamma_Ln is an upper bound on the true gap, so A0 stays valid
+    assert q["Gamma_Ln"] >= pb.empirical_risk(codes) - pb.empirical_risk(grid).min()
+    teacher = np.array([1, 0, -1, 0, 0, 0])
+    gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(teacher, "penalized"))
+    assert q["Gamma_ref"] == pytest.approx(gam) and q["Gamma_ref_s"] == 2
+    num = dict(B=4.0, n=100, p=6, Qsize=3, delta=0.05, a=0.45, lam=1.5, d=0.5)
+    for name in ("A", "B"):
+        b = out["bounds"][name]
+        assert b["value"] == pytest.approx(float(RESULTS[name].evaluate(s=2, eps=0.0, Gamma=gam, **num)))
+        assert sum(b["terms"].values()) == pytest.approx(b["value"], rel=1e-12)
+    assert q["U_Q_is"] == "exact" and q["U_Q"] <= 2.0 + 1e-12  # enumerable here; E3: U_Q <= 2
+    assert out["C"]["bound F0/nu"] == pytest.approx(pb.objective(np.zeros(6), "penalized") / 0.001)
+    path = _problem_file(tmp_path, RADEMACHER)
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,0,0", "--s", "1"]) == 2
+    assert "eps is exact only for s in [2, 6]" in capsys.readouterr().err
