@@ -128,9 +128,9 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
 
 def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, delta: float) -> dict[str, Any]:
     """:func:`evaluate_point` on a problem with an exact L*_Q and population minimizer (module docstring)."""
-    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry
+    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, v1_excess_bound
     from qtheory.solve.certify import certify_local, grid_smoothness
-    from qtheory.theory import A, A0, B, L1, V1
+    from qtheory.theory import A, A0, B, L1
 
     num = {"B": float(problem.loss.B), "n": int(problem.n), "p": int(problem.p), "Qsize": int(problem.Qsize),
            "delta": delta}
@@ -144,12 +144,9 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
     a0 = float(A0.evaluate(Gamma=gamma_Ln, **num))
     bounds = {"A0": _bound_entry(a0, excess, violated=excess > a0, tol=tol, terms=a0_terms, Gamma=gamma_Ln,
                                  hypotheses={})}
-    v1_num = dict(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"], delta=delta)
-    v1 = float(V1.evaluate(**v1_num))
-    v1_terms = {label: num["B"] * float(v) for label, v in V1.terms(**v1_num).items()}
-    v1_terms["-L*_Q"] = -L_star
-    bounds["V1"] = _bound_entry(num["B"] * v1 - L_star, excess, violated=L / num["B"] > v1, tol=tol, terms=v1_terms,
-                                risk_bound=num["B"] * v1, hypotheses={"n >= 8": bool(problem.n >= 8)})
+    v1, v1_terms, risk_bound = v1_excess_bound(Ln, nnz, num, L_star)
+    bounds["V1"] = _bound_entry(v1, excess, violated=L > risk_bound, tol=tol, terms=v1_terms, risk_bound=risk_bound,
+                                hypotheses={"n >= 8": bool(problem.n >= 8)})
     out: dict[str, Any] = {"problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta,
                            "s": s, "numbers": num, "quantities": q, "bounds": bounds, "checks": {},
                            "exact_by": "the population's exact L and L*_Q (no enumeration of Q^p)"}

@@ -297,3 +297,20 @@ def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, cap
     path = _problem_file(tmp_path, RADEMACHER)
     assert main(["evaluate", str(path), "--codes=1,0,-1,0,0,0", "--s", "1"]) == 2
     assert "eps is exact only for s in [2, 6]" in capsys.readouterr().err
+
+
+def test_scale_records_store_each_bound_as_its_terms():
+    import copy
+
+    from qtheory.experiments.scale_cells import run_scale_cell
+    from qtheory.experiments.spec import Cell, default_sweeps_dir, load_sweep
+
+    cells = load_sweep(default_sweeps_dir() / "sparse_dense.toml").cells(quick=True)
+    cfg = copy.deepcopy(next(c.config for c in cells if c.config["problem"]["data"]["p"] == 100))
+    cfg["problem"]["data"]["n"] = 200
+    rec = run_scale_cell(Cell("t", cfg), version=0)
+    assert rec["solutions"]
+    for sol in rec["solutions"].values():
+        assert {"A0", "V1"} <= set(sol["terms"]) and set(sol["terms"]) <= set(sol["bounds"])
+        for name, terms in sol["terms"].items():
+            assert sum(terms.values()) == pytest.approx(sol["bounds"][name], rel=1e-12), name

@@ -1,6 +1,7 @@
 """Where the bounds lose: the budget of each bound and the split of its looseness (report sections).
 
-* **Budget.**  Every sweep record stores each bound's named terms (``Result.terms``; they sum to the bound).
+* **Budget.**  Every sweep record stores each bound's named terms (``Result.terms``; they sum to the bound):
+  toy records under ``bounds.<name>.terms``, scale records under ``solutions.<label>.terms.<name>``.
   For each result (A0, A, B, V1) and regime, :func:`budget_summary` gives how often each term is the largest
   and its median share term / bound.  Regimes: n small or large (at most / above the median of the distinct
   n of that result's cells) and, where the records have more than one p, p small or large (same rule).
@@ -34,12 +35,27 @@ def _regime(value: int, cut: float, name: str) -> str:
     return f"{name} <= {cut:g}" if value <= cut else f"{name} > {cut:g}"
 
 
+def _budget_rows(records: dict[str, list[dict[str, Any]]], name: str) -> Iterable[tuple[int, int, dict[str, Any]]]:
+    """(n, p, {"value", "terms"}) of bound ``name`` in every toy record and every solution of a scale record."""
+    for _, rec in _toy(records):
+        entry = rec["bounds"].get(name)
+        if entry is not None and entry.get("terms"):
+            yield rec["instance"]["n"], rec["instance"]["p"], entry
+    for recs in records.values():
+        for rec in recs:
+            if rec["config"]["kind"] != "scale" or "solutions" not in rec:
+                continue
+            for sol in rec["solutions"].values():
+                if name in sol["bounds"] and name in sol.get("terms", {}):
+                    yield rec["instance"]["n"], rec["instance"]["p"], {"value": sol["bounds"][name],
+                                                                       "terms": sol["terms"][name]}
+
+
 def budget_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per result and regime: cells, how often each term is the largest, and each term's median share."""
     out: dict[str, Any] = {}
     for name in BUDGET_BOUNDS:
-        rows = [(rec["instance"]["n"], rec["instance"]["p"], rec["bounds"][name]) for _, rec in _toy(records)
-                if name in rec["bounds"] and rec["bounds"][name].get("terms")]
+        rows = list(_budget_rows(records, name))
         if not rows:
             continue
         n_cut = float(np.median(sorted({r[0] for r in rows})))
