@@ -1,4 +1,4 @@
-"""Every exact quantity and every bound of THEORY.md at one point beta^ (integer codes) of a toy problem.
+"""Every exact quantity and every bound of the theory (docs/theory.md) at one point beta^ (integer codes) of a toy problem.
 
 Exact quantities (enumeration of Q^p, with the enumeration's round-off safeguard; the population must be
 finite, so that L is a finite sum):
@@ -17,7 +17,7 @@ B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/
 against the moves Q-CD makes from beta^0.  Every formula comes from ``qtheory.theory``.
 
 Problems whose population gives L and L*_Q without enumeration (a problem with ``L_star()`` and an exact
-``population_risk``, such as the analytic family of THEORY.md section 5, whose minimizer is the teacher by
+``population_risk``, such as the analytic family of docs/theory.md section 5, whose minimizer is the teacher by
 E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n is replaced by
 its certified lower bound 0 (the loss is >= 0), so Gamma_Ln is an upper bound and A0 stays valid; beta*_eps
 is the population minimizer (eps = 0 at every s >= its sparsity); min F and L1's event on the sample are not
