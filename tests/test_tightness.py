@@ -244,7 +244,7 @@ def test_oracle_split_multiplies_to_the_tightness(toy, inst, s_rule):
 
 
 def test_report_budget_and_split_summaries(toy, inst):
-    from qtheory.experiments.looseness import budget_summary, render, split_summary
+    from qtheory.experiments.looseness import budget_summary, radius_summary, render, split_summary
     from qtheory.experiments.measure import instance_facts
 
     o = oracle_radii(toy, 60, R=50, delta=0.05, seed=0)
@@ -264,8 +264,12 @@ def test_report_budget_and_split_summaries(toy, inst):
     assert row["cells"] == 2
     assert row["union"] == pytest.approx(np.median([r["bounds"]["A0"]["oracle"]["union_factor"] for r in recs]))
     assert row["radius"] == pytest.approx(recs[0]["instance"]["oracle"]["dense_ratio"])
-    text = "\n".join(render({"results": {"budget": budget, "looseness": split}}))
-    assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text
+    radii = radius_summary({"sw": recs})["sw"]["60"]
+    D = [float(RESULTS["L1"].evaluate(k=k, B=1.0, n=60, p=6, Qsize=5, delta=0.05)) for k in range(7)]
+    np.testing.assert_allclose(radii["ratio_by_k"], np.array(D) / o.by_k, rtol=1e-12)
+    assert radii["O_dense"] == o.dense
+    text = "\n".join(render({"results": {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}}))
+    assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text and "| 60 | " in text
 
 
 RADEMACHER = {"grid": {"K": 1, "step": 0.5}, "model": {"kind": "linear", "layers": [6, 1]},

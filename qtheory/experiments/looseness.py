@@ -10,7 +10,8 @@
   bound / excess = (bound / oracle bound) x (oracle bound / excess): "concentration + union bound" times
   "the excess-risk argument".  :func:`split_summary` gives, per result and n, the medians of the tightness,
   of both factors (over cells with a positive excess) and of the radius ratios D_dense / O_dense and
-  D(s) / O(s) at the bound's s.
+  D(s) / O(s) at the bound's s; :func:`radius_summary` gives O(k), O_dense and D(k)/O(k), D_dense/O_dense
+  per n.
 """
 
 from __future__ import annotations
@@ -102,6 +103,21 @@ def split_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
+def radius_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per sweep and n: the oracle radii O(k), O_dense and the ratios D(k)/O(k), D_dense/O_dense (the oracle
+    depends on the population and n only, so one instance per n is shown)."""
+    out: dict[str, Any] = {}
+    for sweep, rec in _toy(records):
+        inst = rec["instance"]
+        if "oracle" not in inst:
+            continue
+        out.setdefault(sweep, {}).setdefault(str(inst["n"]), {
+            "O_by_k": inst["oracle"]["by_k"], "D_by_k": inst["L1"]["D_by_k"], "ratio_by_k": inst["oracle"]["radius_ratio_by_k"],
+            "O_dense": inst["oracle"]["dense"], "D_dense": inst["dense_event"]["D_dense"],
+            "dense_ratio": inst["oracle"]["dense_ratio"], "R": inst["oracle"]["R"]})
+    return {sw: dict(sorted(rows.items(), key=lambda kv: int(kv[0]))) for sw, rows in out.items()}
+
+
 def render(summary: dict[str, Any]) -> list[str]:
     """Markdown lines: the budget table and the looseness split (empty if the summary has neither)."""
     res = summary["results"]
@@ -133,7 +149,15 @@ def render(summary: dict[str, Any]) -> list[str]:
                 lines.append(f"| {name} | {n} | {r['cells']} | {_fmt(r['tightness'])} | {_fmt(r['union'])} | "
                              f"{_fmt(r['argument'])} | {_fmt(r['radius'])} |")
         lines.append("")
+    for sweep, rows in (res.get("oracle_radius") or {}).items():
+        lines += [f"Oracle radius of the `{sweep}` population against the theorem's radius, per sparsity k "
+                  "(O from R resampled training sets; ratio = D(k)/O(k)):", "",
+                  "| n | O_dense | D_dense / O_dense | O(k), k = 0..p | D(k) / O(k), k = 0..p |", "|---|---|---|---|---|"]
+        for n, r in rows.items():
+            lines.append(f"| {n} | {_fmt(r['O_dense'])} | {_fmt(r['dense_ratio'])} | "
+                         f"{' '.join(_fmt(x, 2) for x in r['O_by_k'])} | {' '.join(_fmt(x, 2) for x in r['ratio_by_k'])} |")
+        lines.append("")
     return lines
 
 
-__all__ = ["budget_summary", "render", "split_summary"]
+__all__ = ["budget_summary", "radius_summary", "render", "split_summary"]
