@@ -222,6 +222,9 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     if any(True for _ in _data(records)):
         results["V1_realdata"], v = _realdata(records)
         violations += v
+    from qtheory.experiments.looseness import budget_summary, split_summary
+
+    results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
         "results": results,
@@ -430,6 +433,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
     obs = render_observations(summary["observations"])
     if obs:
         lines += ["## Observations", "", *obs, ""]
+    from qtheory.experiments.looseness import render as render_looseness
+
+    lines += render_looseness(summary)
     lines += ["## Breakdown by sweep and solver", "",
               "| result | sweep / solver | cells | violations | tightness median [range] |", "|---|---|---|---|---|"]
     for name in EXCESS_BOUNDS:

@@ -119,6 +119,12 @@ def certify_local(problem: Problem, codes: Any, nu: float, *, method: str = "aut
     if method not in ("auto", "reference", "screened"):
         raise ValueError(f"method == {method!r}, must be 'auto', 'reference' or 'screened'")
     codes = problem.check_codes(codes)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if method != "reference" and is_sign_problem(problem):  # +-1 inputs: one scoring pass (qcd_signs)
+        from qtheory.solve.qcd_signs import certify_signs
+
+        return certify_signs(problem, codes, nu)
     js, dirs, new = neighbour_moves(problem, codes)
     n_checked = int(js.size)
     if method == "auto":
@@ -211,6 +217,12 @@ def grid_smoothness(
         return _exact_smoothness(problem, quantities.tables["empirical"], steps)
     if exact is None:
         exact = _enumerable(problem)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if not exact and is_sign_problem(problem):  # +-1 inputs: U_Q <= 2 proven, and a sampled lower estimate
+        from qtheory.solve.sign_smoothness import sign_smoothness
+
+        return sign_smoothness(problem, samples, seed)
     if exact:
         from qtheory.solve.enumerate import enumerate_exact
 

@@ -131,6 +131,12 @@ def start_codes(problem: Problem, start: str | np.ndarray | list, *, seed: int |
             rng = np.random.default_rng(seed)
             idx = np.array([rng.integers(g.size) for g in problem.param_grids], dtype=np.int64)
             return problem.codes_from_indices(idx).astype(np.int64), start
+        from qtheory.populations.sign_problem import is_sign_problem
+
+        if is_sign_problem(problem):  # +-1 inputs at any p: warm starts without a dense float copy of X
+            from qtheory.solve.sign_start import sign_warm_start
+
+            return problem.check_codes(sign_warm_start(problem, start, seed=0 if seed is None else seed)), start
         from qtheory.ste import train_float_rounded, train_ste
 
         train = train_ste if start == "ste" else train_float_rounded
@@ -167,6 +173,12 @@ def qcd(
     if seed is not None:
         seed = check_positive_int(seed, "seed", min_val=0)
     codes0, start_name = start_codes(problem, start, seed=seed)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if is_sign_problem(problem):  # all moves scored from the residual: qtheory.solve.qcd_signs
+        from qtheory.solve.qcd_signs import qcd_signs
+
+        return qcd_signs(problem, nu, codes0, start_name, order, seed, max_moves, progress)
     with single_thread_blas():
         return _qcd(problem, nu, codes0, start_name, order, seed, max_moves, progress)
 

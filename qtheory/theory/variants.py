@@ -28,6 +28,7 @@ V1 = Result(
     hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
     extras={"complexity": V1_COMPLEXITY},
     defaults={"M": 1},
+    budget={"L_n": Ln, "kl gap": klinv(Ln, V1_COMPLEXITY) - Ln},
 )
 
 V2 = Result(
