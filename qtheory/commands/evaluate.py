@@ -63,17 +63,25 @@ def _g(x: Any) -> str:
 def render(out: dict[str, Any]) -> str:
     """The text report of :func:`qtheory.evaluate.evaluate_point`'s result."""
     q = out["quantities"]
-    lines = [out["problem"], f"codes {' '.join(str(c) for c in out['codes'])}   nu = {out['nu']:g}   "
-             f"delta' = {out['delta']:g}   s = {out['s']}", "", "exact quantities"]
+    codes = out["codes"]
+    shown = (" ".join(str(c) for c in codes) if len(codes) <= 24 else
+             f"(p = {len(codes)}; non-zero j:code) " + " ".join(f"{j}:{c}" for j, c in enumerate(codes) if c))
+    lines = [out["problem"], f"codes {shown}   nu = {out['nu']:g}   delta' = {out['delta']:g}   s = {out['s']}", "",
+             f"exact quantities{' (' + out['exact_by'] + ')' if 'exact_by' in out else ''}"]
+    notes = {"Gamma_ref": f" (s = {q.get('Gamma_ref_s')})", "U_Q": f" ({q['U_Q_is']})" if "U_Q_is" in q else "",
+             "min L_n": " (not computed: 0, a certified lower bound, is used)" if q.get("min L_n", 0) is None else "",
+             "Gamma_Ln": " (an upper bound)" if q.get("Gamma_Ln_is_upper_bound") else "",
+             "min F": " (not computed)" if "min F" in q and q["min F"] is None else "",
+             "Gamma_F": " (not computed)" if "Gamma_F" in q and q["Gamma_F"] is None else ""}
     for key in ("L_n", "L", "L*_Q", "excess", "dev", "nonzeros", "F", "min F", "min L_n", "Gamma_Ln", "Gamma_F",
                 "Gamma_ref", "U_Q", "nu_local"):
         if key in q:
-            note = f" (s = {q['Gamma_ref_s']})" if key == "Gamma_ref" else ""
-            lines.append(f"  {key:<10} {_g(q[key])}{note}")
+            lines.append(f"  {key:<10} {_g(q[key])}{notes.get(key, '')}")
     l1 = out["L1"]
+    event = ("not computed (Q^p not enumerated)" if l1["event_on_sample"] is None else
+             f"{'held' if l1['event_on_sample'] else 'FAILED'}, worst dev(k)/D(k) = {_g(l1['worst_ratio_on_sample'])}")
     lines += ["", f"L1 at k = {l1['k']}: D(k) = {_g(l1['D(k)'])} vs dev = {_g(l1['dev'])} "
-              f"({'holds' if l1['holds_here'] else 'VIOLATED'} here; event on this sample: "
-              f"{'held' if l1['event_on_sample'] else 'FAILED'}, worst dev(k)/D(k) = {_g(l1['worst_ratio_on_sample'])})",
+              f"({'holds' if l1['holds_here'] else 'VIOLATED'} here; event on this sample: {event})",
               "  budget: " + ", ".join(f"{k} = {_g(v)}" for k, v in l1["terms"].items()), ""]
     lines.append("bounds on the excess L - L*_Q   (tightness = bound / excess; the terms sum to the bound)")
     for name in ("A0", "A", "B", "V1"):
@@ -83,8 +91,12 @@ def render(out: dict[str, Any]) -> str:
             if why:
                 lines.append(f"  {name:<3} not applicable: {why}")
             continue
-        failed = [k for k, ok in b.get("hypotheses", {}).items() if not ok]
+        hyps = b.get("hypotheses", {})
+        failed = [k for k, ok in hyps.items() if ok is False]
+        unknown = [k for k, ok in hyps.items() if ok is None]
         hyp = "hypotheses met" if not failed else "hypotheses NOT met: " + ", ".join(failed) + " (does not apply)"
+        if unknown:
+            hyp += "; unknown (no proven U): " + ", ".join(unknown)
         at = f" at s = {b['s']}" if "s" in b else ""
         lines.append(f"  {name:<3} {_g(b['value']):>10}{at}   tightness {_g(b['tightness'])}   {hyp}")
         terms = b.get("terms", {})
@@ -93,12 +105,13 @@ def render(out: dict[str, Any]) -> str:
             lines.append("      = " + " + ".join(f"{_g(v)} [{k}]" for k, v in terms.items()) + f"   largest: {top}")
     c = out.get("C")
     if c is not None:
-        lines += ["", f"C from the start {' '.join(str(x) for x in c['start'])}: F0 = {_g(c['F0'])}, "
+        start = " ".join(str(x) for x in c["start"]) if len(c["start"]) <= 24 else "(given by --start)"
+        lines += ["", f"C from the start {start}: F0 = {_g(c['F0'])}, "
                   f"min F = {_g(c['min F'])}; Q-CD made {c['moves']} moves "
                   f"(output {'=' if c['output_is_codes'] else '!='} --codes)"]
         if "bound F0/nu" in c:
-            lines.append(f"  moves <= F0/nu = {_g(c['bound F0/nu'])}, <= (F0 - min F)/nu = "
-                         f"{_g(c['bound (F0 - min F)/nu'])}   tightness {_g(c['tightness'])}")
+            gap = (f", <= (F0 - min F)/nu = {_g(c['bound (F0 - min F)/nu'])}" if "bound (F0 - min F)/nu" in c else "")
+            lines.append(f"  moves <= F0/nu = {_g(c['bound F0/nu'])}{gap}   tightness {_g(c['tightness'])}")
         else:
             lines.append("  nu = 0: no move bound (C: Q-CD stops because Q^p is finite)")
     return "\n".join(lines)
