@@ -18,10 +18,10 @@ against the moves Q-CD makes from beta^0.  Every formula comes from ``qtheory.th
 
 Problems whose population gives L and L*_Q without enumeration (a problem with ``L_star()`` and an exact
 ``population_risk``, such as the analytic family of docs/theory.md section 5, whose minimizer is the teacher by
-E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n is replaced by
-its certified lower bound 0 (the loss is >= 0), so Gamma_Ln is an upper bound and A0 stays valid; beta*_eps
-is the population minimizer (eps = 0 at every s >= its sparsity); min F and L1's event on the sample are not
-computed; B's hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
+E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n and min F are
+enumerated where Q^p is small, and otherwise min L_n is replaced by its certified lower bound 0 (the loss is
+>= 0), so Gamma_Ln is an upper bound and A0 stays valid, and min F is not computed; beta*_eps is the
+population minimizer (eps = 0 at every s >= its sparsity); L1's event on the sample is not computed; B's hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
 a U < 1 and the nu limit valid), and are reported unknown for a sampled lower estimate.
 """
 
@@ -36,6 +36,8 @@ from qtheory.validation import check_positive_int, check_positive_real, check_pr
 
 #: default limit on the enumeration time behind the exact quantities
 DEFAULT_MAX_SECONDS = 600.0
+#: with an analytic population, min L_n and min F are enumerated only on grids of at most this many points
+SMALL_ENUMERATION = 10**6
 
 
 def exact_instance(problem: Problem, *, max_seconds: float = DEFAULT_MAX_SECONDS) -> Any:
@@ -80,9 +82,9 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
             raise ValueError(f"--s == {s}, must be 'best' or an integer in [1, p] = [1, {problem.p}]")
     start_codes = None if start is None else problem.check_codes(start, "--start")
     if callable(getattr(problem, "L_star", None)):
-        out = _analytic_point(problem, codes, nu=nu, s=s, delta=delta)
+        out = _analytic_point(problem, codes, nu=nu, s=s, delta=delta, max_seconds=max_seconds)
         if start_codes is not None:
-            out["C"] = _move_bound(problem, None, start_codes, codes, nu)
+            out["C"] = _move_bound(problem, out["quantities"].get("min F"), start_codes, codes, nu)
         return to_jsonable(out)
     inst = exact_instance(problem, max_seconds=max_seconds)
     m = measure_exact(inst, codes, delta=delta, s_rule=s, M=1, nu=nu, all_bounds=True)
@@ -126,7 +128,24 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
     return to_jsonable(out)
 
 
-def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, delta: float) -> dict[str, Any]:
+def _small_minima(problem: Problem, max_seconds: float) -> tuple[float | None, float | None]:
+    """(min L_n, min F) by enumeration where Q^p is small enough for it (estimated under ``max_seconds`` and
+    at most :data:`SMALL_ENUMERATION` points), else (None, None).  min F is None without a penalty."""
+    from qtheory.solve.enumerate import enumerate_exact, estimate_enumeration
+
+    if problem.n_codes > SMALL_ENUMERATION:
+        return None, None
+    try:
+        if estimate_enumeration(problem).seconds > max_seconds:
+            return None, None
+        q = enumerate_exact(problem, max_seconds=max_seconds, progress=False)
+    except ValueError:  # refused by the enumeration's own limits
+        return None, None
+    return float(q.Ln_min), (float(q.F_min) if problem.penalty is not None else None)
+
+
+def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, delta: float,
+                    max_seconds: float) -> dict[str, Any]:
     """:func:`evaluate_point` on a problem with an exact L*_Q and population minimizer (module docstring)."""
     from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, v1_excess_bound
     from qtheory.solve.certify import certify_local, grid_smoothness
@@ -137,9 +156,10 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
     Ln, L, L_star = float(problem.empirical_risk(codes)), float(problem.population_risk(codes)), float(problem.L_star())
     nnz, tol = int(problem.nonzeros(codes)), EXCESS_RTOL * num["B"]
     excess = L - L_star if abs(L - L_star) > tol else 0.0
-    gamma_Ln = Ln  # Ln - (certified lower bound 0 on min L_n): an upper bound on A0's gap
+    Ln_min, F_min = _small_minima(problem, max_seconds)
+    gamma_Ln = Ln - (0.0 if Ln_min is None else Ln_min)  # with 0, a certified lower bound: an upper bound on the gap
     q: dict[str, Any] = {"L_n": Ln, "L": L, "L*_Q": L_star, "excess": excess, "dev": abs(Ln - L), "nonzeros": nnz,
-                         "min L_n": None, "Gamma_Ln": gamma_Ln, "Gamma_Ln_is_upper_bound": True}
+                         "min L_n": Ln_min, "Gamma_Ln": max(0.0, gamma_Ln), "Gamma_Ln_is_upper_bound": Ln_min is None}
     a0_terms = A0.terms(Gamma=gamma_Ln, **num)
     a0 = float(A0.evaluate(Gamma=gamma_Ln, **num))
     bounds = {"A0": _bound_entry(a0, excess, violated=excess > a0, tol=tol, terms=a0_terms, Gamma=gamma_Ln,
@@ -156,7 +176,8 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
                  "event_on_sample": None, "worst_ratio_on_sample": None}
     step = getattr(problem, "step", None)
     if problem.penalty is None or step is None:
-        out["not_applicable"] = {"A": "no [penalty]", "B": "no [penalty]"} if problem.penalty is None else {}
+        why = "no [penalty]" if problem.penalty is None else "no uniform grid step d"
+        out["not_applicable"] = {"A": why, "B": why}
         return out
     ref = _population_minimizer(problem)
     F = float(problem.objective(codes, "penalized"))
@@ -166,7 +187,8 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
         raise ValueError(f"--s == {s}: the known reference (the population minimizer) has {s_ref} non-zeros, so "
                          f"eps is exact only for s in [{s_ref}, {problem.p}]")
     s_val = s_ref if s == "best" else s  # eps = 0 at every s >= s_ref; the bounds grow with s
-    q.update({"F": F, "min F": None, "Gamma_F": None, "Gamma_ref": gam, "Gamma_ref_s": s_val})
+    q.update({"F": F, "min F": F_min, "Gamma_F": None if F_min is None else max(0.0, F - F_min), "Gamma_ref": gam,
+              "Gamma_ref_s": s_val})
     pen = {"a": problem.penalty.a, "lam": problem.penalty.lam, "d": float(step)}
     at = dict(s=np.array([s_val]), eps=np.zeros(1), Gamma=np.array([gam]), **num, **pen)
     first = lambda vals: 0  # noqa: E731 - one s only

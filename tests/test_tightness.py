@@ -278,7 +278,7 @@ RADEMACHER = {"grid": {"K": 1, "step": 0.5}, "model": {"kind": "linear", "layers
               "penalty": {"a": 0.45, "lam": 1.5}}
 
 
-def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, capsys):
+def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, capsys, monkeypatch):
     pb = problem_from_config(RADEMACHER)
     codes = np.array([1, 1, -1, 0, 0, 0])
     out = evaluate_point(pb, codes, nu=0.001, start=np.zeros(6, dtype=int))
@@ -286,8 +286,14 @@ def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, cap
     grid = np.array(np.meshgrid(*[np.arange(-1, 2)] * 6, indexing="ij")).reshape(6, -1).T
     assert q["L*_Q"] == pytest.approx(pb.population_risk(grid).min(), abs=1e-12)  # E2, checked by brute force
     assert q["excess"] == pytest.approx(pb.population_risk(codes) - q["L*_Q"], abs=1e-12)
-    # min L_n is replaced by 0: Gamma_Ln is an upper bound on the true gap, so A0 stays valid
-    assert q["Gamma_Ln"] >= pb.empirical_risk(codes) - pb.empirical_risk(grid).min()
+    # 3^6 points: min L_n and min F are enumerated, so Gamma_Ln and Gamma_F are exact
+    assert q["min L_n"] == pytest.approx(pb.empirical_risk(grid).min(), abs=1e-12)
+    assert q["Gamma_F"] == pytest.approx(pb.objective(codes, "penalized") - pb.objective(grid, "penalized").min(),
+                                         abs=1e-12)
+    # beyond the enumeration limit min L_n is replaced by 0: Gamma_Ln is an upper bound, so A0 stays valid
+    monkeypatch.setattr("qtheory.evaluate.SMALL_ENUMERATION", 100)
+    big = evaluate_point(pb, codes, nu=0.001)["quantities"]
+    assert big["min L_n"] is None and big["Gamma_Ln_is_upper_bound"] and big["Gamma_Ln"] == pb.empirical_risk(codes)
     teacher = np.array([1, 0, -1, 0, 0, 0])
     gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(teacher, "penalized"))
     assert q["Gamma_ref"] == pytest.approx(gam) and q["Gamma_ref_s"] == 2
@@ -318,3 +324,24 @@ def test_scale_records_store_each_bound_as_its_terms():
         assert {"A0", "V1"} <= set(sol["terms"]) and set(sol["terms"]) <= set(sol["bounds"])
         for name, terms in sol["terms"].items():
             assert sum(terms.values()) == pytest.approx(sol["bounds"][name], rel=1e-12), name
+
+
+def test_evaluate_exits_1_when_an_applicable_bound_is_violated(tmp_path, capsys, monkeypatch):
+    import qtheory.evaluate as ev
+
+    path = _problem_file(tmp_path, toy_config("tanh_squared"))
+    real = ev.evaluate_point
+
+    def with_violation(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["bounds"]["A0"]["violated"] = True  # as on a sample outside L1's event
+        out["bounds"]["B"]["violated"] = True  # B's hypotheses fail here (not 0-local): no verdict from it
+        return out
+
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(ev, "evaluate_point", with_violation)
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0"]) == 1
+    text = capsys.readouterr().out
+    assert text.count("VIOLATED") == 1 and "A0 " in text.split("VIOLATED")[0].splitlines()[-1]
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0", "--json"]) == 1

@@ -1,7 +1,9 @@
 """``qtheory evaluate PROBLEM.toml --codes C [--nu X] [--s S] [--start C0] [--delta D] [--json]``: every exact
 quantity and every bound of the theory at one point, with each bound's hypotheses, its budget (the named
-terms it sums) and its tightness bound / realized excess (see :mod:`qtheory.evaluate`).  Exit status 0, or 2
-on a user error (codes of the wrong length or off the grid, a quantity the problem cannot compute exactly).
+terms it sums) and its tightness bound / realized excess (see :mod:`qtheory.evaluate`).  Exit status 0; 1 when
+a bound whose hypotheses hold is violated at this point (possible on the delta' of samples where L1's event
+fails), with or without --json; 2 on a user error (codes of the wrong length or off the grid, a quantity the
+problem cannot compute exactly).
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out))
     else:
         print(render(out))
-    return 0
+    return 1 if violated(out) else 0
+
+
+def violated(out: dict[str, Any]) -> list[str]:
+    """The bounds violated at the point (excess above the bound) among those whose hypotheses hold."""
+    return [name for name, b in out["bounds"].items()
+            if b["violated"] and all(ok is not False for ok in b.get("hypotheses", {}).values())]
 
 
 def _g(x: Any) -> str:
@@ -98,7 +106,8 @@ def render(out: dict[str, Any]) -> str:
         if unknown:
             hyp += "; unknown (no proven U): " + ", ".join(unknown)
         at = f" at s = {b['s']}" if "s" in b else ""
-        lines.append(f"  {name:<3} {_g(b['value']):>10}{at}   tightness {_g(b['tightness'])}   {hyp}")
+        flag = "   VIOLATED: excess > bound" if name in violated(out) else ""
+        lines.append(f"  {name:<3} {_g(b['value']):>10}{at}   tightness {_g(b['tightness'])}   {hyp}{flag}")
         terms = b.get("terms", {})
         if terms:
             top = max(terms, key=lambda t: terms[t])
