@@ -8,7 +8,6 @@ sweep keeps every record written so far, and a re-run computes exactly the missi
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Iterable, Iterator
 from qtheory.experiments.cells import RECORD_VERSION, run_task
 from qtheory.experiments.spec import Cell, Sweep, group_cells
 from qtheory.experiments.store import Store
+from qtheory.progress import Progress
 from qtheory.validation import check_output_dir, check_positive_int
 
 
@@ -166,7 +166,8 @@ def run_sweep(
 
     ``jobs``: joblib workers (processes; 1 runs in this process).  ``dask``: address of a Dask distributed
     scheduler (``tcp://host:8786``), used instead of joblib.  ``quick``: the sweep's quick variant.
-    ``progress``: a tqdm bar on stderr (None: only when stderr is a terminal).
+    ``progress``: False shows nothing; True or None a progress bar on stderr when it is a terminal, plain
+    throttled lines otherwise (:class:`qtheory.progress.Progress`).
 
     Other processes may run the same sweep into the same ``out_dir`` at the same time: cells are claimed
     (:meth:`Store.claim`), a cell another live process holds is waited for, one whose process died is taken
@@ -180,6 +181,7 @@ def run_sweep(
     held: set[str] = set()
     bar = None
     ran = 0
+    finished = False
     try:
         store.prepare(sweep.raw)
         pending = [c for c in cells if not store.finished(c.id, RECORD_VERSION)]
@@ -199,11 +201,12 @@ def run_sweep(
                 if bar is not None:
                     bar.update(len(records))
             pending = _wait_for_others(pending, store)
+        finished = True
     finally:
         for cid in held:
             store.release(cid)
         if bar is not None:
-            bar.close()
+            bar.close(failed=not finished)
         if client is not None:
             client.close()
     return SweepRun(sweep.name, store, cells, skipped, ran, time.perf_counter() - t0)
@@ -218,11 +221,7 @@ def _wait_for_others(pending: list[Cell], store: Store) -> list[Cell]:
         time.sleep(POLL_SECONDS)
 
 
-def _bar(total: int, name: str, progress: bool | None):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress or total == 0:
+def _bar(total: int, name: str, progress: bool | None) -> Progress | None:
+    if progress is False or total == 0:
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"sweep {name}", unit="cell", file=sys.stderr, dynamic_ncols=True)
+    return Progress(f"sweep {name}", total, unit="cells", enabled=progress)
