@@ -47,7 +47,7 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
         assert width == round(style.COLUMN_WIDTH * style.DPI) and height > width / 2
     md = (out / "report.md").read_text()
     assert "**Violations: 0.**" in md
-    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V1 on real data"):
+    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V4 on real data"):
         assert result in md
     summary = json.loads((out / "report.json").read_text())
     assert summary["total_violations"] == 0 and summary["violations"] == []

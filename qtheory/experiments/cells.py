@@ -9,7 +9,7 @@ Toy cells (enumerable problems), solver kinds:
   ``repeat``.
 
 Data cells: one run of :func:`qtheory.certify_data.certify_dataset` (Q-CD from an STE warm start for every
-lambda, V1 certificates with ln M, the STE baseline, test errors read once at the end).
+lambda, V4 and V1 certificates with ln M, the STE baseline, test errors read once at the end).
 
 A record holds the cell's configuration and measurements only: nothing in it depends on the time, the
 machine or the number of workers, so the same configuration always gives the same bytes.  Wall times are
@@ -29,7 +29,7 @@ from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
 
 #: version of the measurement code behind a record; a stored record of another version is recomputed
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 #: keys of certify_dataset's record that are wall times (dropped: records hold no times)
 _TIME_KEYS = ("seconds",)
 

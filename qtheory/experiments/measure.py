@@ -7,7 +7,7 @@ On an enumerable problem (exact quantities known):
   suboptimality gap), and for A and B the smallest valid Gamma, max(0, F(beta^) - F(beta*_eps));
 * every applicable bound on the excess risk: A0 (always), A (penalty with d <= a lam), B (beta^ certified
   nu-local and L2's hypotheses met), V1 (B x kl^{-1}(L_n/B, c) - L*_Q: V1 bounds L/B for the loss divided by
-  B); with ``s = "best"`` A and B are evaluated at every s = 1..p and the smallest value is kept (valid: the
+  B) and V4 (the same with the exact count, when every grid contains 0); with ``s = "best"`` A and B are evaluated at every s = 1..p and the smallest value is kept (valid: the
   proofs use only L1's event, which holds for every s at once);
 * tightness = bound / realized excess (None when the excess is 0), and whether the bound was violated;
 * B's sparsity bound ||beta^||_0 <= 2T/c_Q + A/c_Q^2 and L2's threshold |beta^_j| = 0 or > a lam - d.
@@ -99,7 +99,7 @@ def _references(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray | No
 def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: Any, M: int, nu: float) -> dict[str, Any]:
     """Every measurement of one solution on an enumerable problem (module docstring)."""
     from qtheory.solve.certify import certify_local
-    from qtheory.theory import A, A0, B, L2, V1
+    from qtheory.theory import A, A0, B, L2, V1, V4
 
     pb, base = inst.problem, inst.base
     codes = pb.check_codes(codes)
@@ -124,6 +124,11 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
                         delta=delta, M=M))
     v1_excess = num["B"] * v1 - base.L_star
     bounds["V1"] = _bound_entry(v1_excess, excess, violated=L / num["B"] > v1, tol=tol, risk_bound=num["B"] * v1)
+    if all(np.any(np.asarray(g.levels) == 0) for g in pb.param_grids):  # V4's count needs 0 in every grid
+        v4 = _f(V4.evaluate(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"],
+                            delta=delta, M=M))
+        bounds["V4"] = _bound_entry(num["B"] * v4 - base.L_star, excess, violated=L / num["B"] > v4, tol=tol,
+                                    risk_bound=num["B"] * v4)
 
     if pb.penalty is not None and inst.step is not None:
         a, lam, d = pb.penalty.a, pb.penalty.lam, inst.step
