@@ -143,7 +143,9 @@ DEFAULT_MAX_BOUND = 0.2
 #: binary problems: prices lam d / 2 of one non-zero weight searched by default
 BINARY_PRICES = (0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06)
 #: multi-class problems: prices of one non-zero weight searched by default
-MULTICLASS_PRICES = (0.01, 0.015, 0.02, 0.025)
+MULTICLASS_PRICES = (0.001, 0.002, 0.003, 0.005)
+#: multi-class problems: the grids (K, d) of the linear models searched by default
+MULTICLASS_GRIDS = ((1, 0.75), (1, 1.0), (1, 1.5), (2, 0.5))
 
 
 def default_configs(n_classes: int) -> list[Config]:
@@ -165,9 +167,7 @@ def default_configs(n_classes: int) -> list[Config]:
         return [Config(lam=2 * price / step, K=K, step=step, loss=loss)
                 for loss in ("logistic", "hinge") for K in (1, 2, 3) for step in (0.5, 1.0, 2.0)
                 for price in BINARY_PRICES]
-    shapes = [((), 1, step) for step in (0.75, 1.0)] + [((16,), 1, 1.0)]
-    return [Config(lam=2 * price / step, K=K, step=step, hidden=hidden)
-            for hidden, K, step in shapes for price in MULTICLASS_PRICES]
+    return [Config(lam=2 * price / step, K=K, step=step) for K, step in MULTICLASS_GRIDS for price in MULTICLASS_PRICES]
 
 
 # ===================================================================================== data protocol

@@ -165,7 +165,8 @@ def test_default_configurations():
     assert prices == [0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
     assert all(c.a_value * c.lam == pytest.approx(c.step) for c in binary)
     multi = default_configs(10)
-    assert len(multi) == 12 and any(c.hidden == (16,) for c in multi)
+    assert len(multi) == 16 and all(c.hidden == () for c in multi)
+    assert sorted({round(c.lam * c.step / 2, 12) for c in multi}) == [0.001, 0.002, 0.003, 0.005]
     with pytest.raises(ValueError, match=r"n_classes == 1"):
         default_configs(1)
 
@@ -382,7 +383,7 @@ def test_cli_json_on_a_csv_file(tmp_path, capsys, rule):
     assert out["dataset"] == path and out["delta"] == 0.1 and out["n_test"] == 30 and out["n_classes"] == 3
     hidden = out["config"]["hidden"]
     assert out["p"] == (3 * 3 + 3 if not hidden else 3 * hidden[0] + hidden[0] + hidden[0] * 3 + 3)
-    assert out["M"] == 12
+    assert out["M"] == len(default_configs(3))
     _check_record_bounds(out, out["n_train"], out["delta"], out["M"])
     if rule[0] == "--smallest-bound":
         assert out["max_bound"] is None
