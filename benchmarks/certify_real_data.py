@@ -99,12 +99,12 @@ FACTS = ("config", "nonzeros", "p", "train_error", "test_error", "bound_V4", "bo
 def run_one(dataset: str, seed: int, out: Path, fresh: bool, options: dict) -> dict:
     """The record of one run with the default configurations and rule and the given pipeline ``options``
     (preprocessing, start_penalty): stored, or computed and stored."""
-    from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
+    from qtheory.certify_data import certify_dataset
 
     path = out / f"{Path(dataset).stem}_seed{seed}.json"
     if path.is_file() and not fresh:
         record = json.loads(path.read_text())
-        if _matches(record, DEFAULT_MAX_BOUND, options):
+        if _matches(record, options):
             return record
     t0 = time.perf_counter()
     record = certify_dataset(dataset, seed=seed, **options,
@@ -118,13 +118,13 @@ def run_one(dataset: str, seed: int, out: Path, fresh: bool, options: dict) -> d
     return record
 
 
-def _matches(record: dict, max_bound: float, options: dict) -> bool:
+def _matches(record: dict, options: dict) -> bool:
     """Whether a stored record was made with today's default configurations, selection rule and certificate,
     and the same pipeline options."""
-    from qtheory.certify_data import default_configs
+    from qtheory.certify_data import default_configs, default_max_bound
 
     labels = [c.label() for c in default_configs(record.get("n_classes", 2))]
-    return (record.get("max_bound") == max_bound and record.get("options") == options and "bound_V4" in record
+    return (record.get("max_bound") == default_max_bound(record.get("n_classes", 2)) and record.get("options") == options and "bound_V4" in record
             and [r["config"]["label"] for r in record["configs"]] == labels)
 
 

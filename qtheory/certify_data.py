@@ -32,7 +32,7 @@ Protocol, for one data set and one seed:
    trained it.  With several layers on different grids the count uses the largest |Q| (still an upper
    bound on the number of networks with k non-zeros, every grid containing 0).
 5. **Selection.** By default the *budget rule*: among the configurations whose certificate (V4) on S1 is at
-   most the budget b (``DEFAULT_MAX_BOUND`` = 0.2), the one with the smallest 0-1 error on S1 (ties: the
+   most the budget b (:func:`default_max_bound`: 0.15 for two classes, 0.40 for more), the one with the smallest 0-1 error on S1 (ties: the
    smaller V4); when no configuration meets the budget, the one with the smallest V4.  ``max_bound=None``
    chooses the smallest V4 outright.  Either rule sees the training split only, and its price is the ln M
    already in every certificate.
@@ -138,8 +138,18 @@ class Config:
 
 #: the record key of the certificate that selection and the reports use (V4; V1 is reported beside it)
 CERTIFICATE = "bound_V4"
-#: the certificate budget b of the default selection rule (see :func:`select_config`)
-DEFAULT_MAX_BOUND = 0.2
+#: the certificate budget b of the default selection rule for two classes (see :func:`select_config`)
+DEFAULT_MAX_BOUND = 0.15
+#: the certificate budget b of the default selection rule for more than two classes
+MULTICLASS_MAX_BOUND = 0.40
+
+
+def default_max_bound(n_classes: int) -> float:
+    """The default certificate budget b: the level of V4 the default configurations aim for, 0.15 for two
+    classes (``DEFAULT_MAX_BOUND``) and 0.40 for more (``MULTICLASS_MAX_BOUND``; one output per class, p about
+    C times larger).  The rule then spends the budget on fit (:func:`select_config`)."""
+    n_classes = check_positive_int(n_classes, "n_classes", min_val=2)
+    return DEFAULT_MAX_BOUND if n_classes == 2 else MULTICLASS_MAX_BOUND
 #: binary problems: prices lam d / 2 of one non-zero weight searched by default
 BINARY_PRICES = (0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06)
 #: multi-class problems: prices of one non-zero weight searched by default
@@ -490,7 +500,7 @@ def certify_dataset(
     nu: float = 0.0,
     ste_options: dict[str, Any] | None = None,
     start_penalty: str = "latent",
-    max_bound: float | None = DEFAULT_MAX_BOUND,
+    max_bound: float | None | str = "auto",
     torch_threads: int | None = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -505,15 +515,15 @@ def certify_dataset(
 
     ``configs`` defaults to :func:`default_configs`; pass a fixed list (e.g. one lam per entry) to trace
     bounds and test errors across configurations: every entry's certificate pays ln M for M = len(configs).
-    ``max_bound``: the selection rule of :func:`select_config` (default: the budget rule with
-    ``DEFAULT_MAX_BOUND``; None: smallest V4).  ``start_penalty``: where the STE warm start puts the MCP
+    ``max_bound``: the selection rule of :func:`select_config` (default ``"auto"``: the budget rule with
+    :func:`default_max_bound` for the data set's number of classes; a number: that budget; None: smallest V4).  ``start_penalty``: where the STE warm start puts the MCP
     penalty (:func:`train_config`); ``ste_options`` (epochs, lr) apply to the warm start and to the baseline,
     which is trained once per architecture, grid and surrogate (it does not depend on lam).  ``torch_threads``:
     intra-op threads of the STE training (default 1: full-batch training on a few thousand rows gains nothing
     from more, and one thread makes the float results machine-independent).
     """
     delta = check_probability(delta, "delta")
-    if max_bound is not None:
+    if max_bound is not None and not (isinstance(max_bound, str) and max_bound == "auto"):
         check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0)
     nu = check_positive_real(nu, "nu", allow_zero=True)
     check_choice(start_penalty, "start_penalty", PENALTY_ON)
@@ -523,6 +533,8 @@ def certify_dataset(
     data = prepare_data(dataset, seed=seed, test_fraction=test_fraction, prep_fraction=prep_fraction,
                         preprocessing=preprocessing)
     configs = list(default_configs(data.n_classes) if configs is None else configs)
+    if isinstance(max_bound, str):
+        max_bound = default_max_bound(data.n_classes)
     if not configs:
         raise ValueError("configs must list at least one configuration")
     for i, c in enumerate(configs):
@@ -593,7 +605,7 @@ def certify_dataset(
 
 __all__ = [
     "CERTIFICATE", "Config", "PreparedData", "Fit", "certificate", "certify_dataset", "default_configs", "encode_labels",
-    "DEFAULT_MAX_BOUND", "BINARY_PRICES", "MULTICLASS_PRICES", "PREPROCESSING",
+    "DEFAULT_MAX_BOUND", "MULTICLASS_MAX_BOUND", "default_max_bound", "BINARY_PRICES", "MULTICLASS_PRICES", "PREPROCESSING",
     "select_config", "selection_rule",
     "load_raw", "prepare_data", "split_rows", "symlog", "build_problem", "train_baseline", "train_config", "zero_one_error",
 ]

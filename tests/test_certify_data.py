@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from qtheory.certify_data import (
     DEFAULT_MAX_BOUND,
+    MULTICLASS_MAX_BOUND,
     Config,
     certificate,
     certify_dataset,
     default_configs,
+    default_max_bound,
     encode_labels,
     prepare_data,
     select_config,
@@ -24,7 +26,8 @@ from qtheory.cli import main
 from qtheory.data import Dataset
 
 # three configurations on which the two selection rules disagree (breast_cancer, seed 3): the smallest V4 is the
-# sparse K = 1 model, the best fit within the budget V4 <= 0.2 the denser hinge model
+# sparse K = 1 model, the best fit within the budget V4 <= FIXTURE_BUDGET the denser hinge model
+FIXTURE_BUDGET = 0.2
 SMALL_CONFIGS = [Config(lam=0.08, K=2, step=1.0), Config(lam=0.04, K=1, step=1.0),
                  Config(lam=0.004, K=3, step=2.0, loss="hinge")]
 STE_QUICK = {"epochs": 100}
@@ -84,7 +87,8 @@ def _check_record_bounds(facts: dict, n: int, delta: float, M: int) -> None:
 # ---------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def record():
-    return certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
+    return certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK,
+                           max_bound=FIXTURE_BUDGET)
 
 
 @given(
@@ -127,15 +131,15 @@ def test_record_certificates_recomputed_from_the_json_fields(record):
         _check_record_bounds(row, n, delta, M)
     # the chosen configuration follows the default rule, on training-split facts only: the smallest training
     # error among the rows with V4 <= the budget, or the smallest V4 when no row meets the budget
-    assert record["max_bound"] == DEFAULT_MAX_BOUND
+    assert record["max_bound"] == FIXTURE_BUDGET
     rows = record["configs"]
-    within = [r for r in rows if r["bound_V4"] <= DEFAULT_MAX_BOUND]
+    within = [r for r in rows if r["bound_V4"] <= FIXTURE_BUDGET]
     if within:
-        assert record["bound_V4"] <= DEFAULT_MAX_BOUND
+        assert record["bound_V4"] <= FIXTURE_BUDGET
         assert record["train_error"] == min(r["train_error"] for r in within)
     else:
         assert record["bound_V4"] == min(r["bound_V4"] for r in rows)
-    assert record["config"] == rows[select_config(rows)]["config"]
+    assert record["config"] == rows[select_config(rows, FIXTURE_BUDGET)]["config"]
 
 
 def test_selection_rules():
@@ -147,7 +151,8 @@ def test_selection_rules():
     ]
     assert select_config(rows, None) == 0  # smallest V4
     assert select_config(rows, 0.2) == 3  # best fit within the budget; tie on train error -> smaller V4
-    assert select_config(rows) == select_config(rows, DEFAULT_MAX_BOUND) == 3  # the default is the budget rule
+    assert select_config(rows) == select_config(rows, DEFAULT_MAX_BOUND)  # the default is the budget rule
+    assert default_max_bound(2) == DEFAULT_MAX_BOUND == 0.15 and default_max_bound(10) == MULTICLASS_MAX_BOUND == 0.4
     assert select_config(rows, 0.16) == 0
     assert select_config(rows, 0.1) == 0  # nothing within the budget: smallest V1
     with pytest.raises(ValueError, match=r"max_bound == 2"):
@@ -180,7 +185,7 @@ def test_smallest_bound_rule_on_the_same_configurations(record):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
     assert facts(r["configs"]) == facts(record["configs"])
-    assert r["config"] != record["config"] and r["bound_V4"] < record["bound_V4"] <= DEFAULT_MAX_BOUND
+    assert r["config"] != record["config"] and r["bound_V4"] < record["bound_V4"] <= FIXTURE_BUDGET
     assert record["train_error"] < r["train_error"]
 
 
@@ -234,7 +239,8 @@ def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
     rng = np.random.default_rng(0)
     X[test_rows] = rng.normal(0.0, 1e6, size=(test_rows.size, X.shape[1]))  # garbage features
     y[test_rows] = 1 - y[test_rows]  # every test label flipped
-    poisoned = certify_dataset(Dataset(X, y), seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
+    poisoned = certify_dataset(Dataset(X, y), seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK,
+                               max_bound=FIXTURE_BUDGET)
     for key in ("codes", "bound_V4", "bound_V1", "bound_hoeffding", "train_error", "nonzeros", "n_train", "config"):
         assert poisoned[key] == record[key], key
     assert poisoned["ste"]["codes"] == record["ste"]["codes"]
@@ -248,6 +254,7 @@ def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
 def test_an_mlp_configuration_is_certified_the_same_way():
     r = certify_dataset("iris", seed=1, configs=[Config(lam=0.04, hidden=(3,))], ste_options=STE_QUICK)
     assert r["p"] == 4 * 3 + 3 + 3 * 3 + 3 and r["Qsize"] == 3 and r["M"] == 1
+    assert r["max_bound"] == MULTICLASS_MAX_BOUND  # the default budget of a three-class problem
     assert r["nonzeros"] == int(np.count_nonzero(r["codes"])) and r["qcd"]["local"]
     _check_record_bounds(r, r["n_train"], r["delta"], 1)
 

@@ -12,7 +12,7 @@ import sys
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    from qtheory.certify_data import DEFAULT_MAX_BOUND, PREPROCESSING
+    from qtheory.certify_data import DEFAULT_MAX_BOUND, MULTICLASS_MAX_BOUND, PREPROCESSING
     from qtheory.ste import PENALTY_ON
 
     parser.add_argument("--dataset", required=True, metavar="NAME|PATH.csv",
@@ -34,7 +34,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-bound", type=float, default=None, metavar="B",
                         help="certificate budget: choose the configuration with the smallest training error "
                              "among those whose V4 certificate is <= B, or the smallest V4 if none "
-                             f"(default B = {DEFAULT_MAX_BOUND:g})")
+                             f"(default B = {DEFAULT_MAX_BOUND:g} for two classes, {MULTICLASS_MAX_BOUND:g} for more)")
     parser.add_argument("--smallest-bound", action="store_true",
                         help="choose the configuration with the smallest V4 certificate instead of the budget rule")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -42,14 +42,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
+    from qtheory.certify_data import certify_dataset
 
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
     if args.smallest_bound and args.max_bound is not None:
         raise ValueError("--smallest-bound and --max-bound exclude each other: give one selection rule")
-    max_bound = None if args.smallest_bound else (DEFAULT_MAX_BOUND if args.max_bound is None else args.max_bound)
+    max_bound = None if args.smallest_bound else ("auto" if args.max_bound is None else args.max_bound)
     record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
                              prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
                              start_penalty=args.start_penalty, max_bound=max_bound,
