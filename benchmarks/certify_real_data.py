@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                         "symlog otherwise)")
     parser.add_argument("--start-penalty", default="latent", help="MCP of the STE warm start on the 'latent' "
                         "(default) or 'rounded' weights")
+    parser.add_argument("--figure", type=Path, default=None, metavar="DIR",
+                        help="also draw the Pareto front (test error against V4 over the configurations) into "
+                             "DIR/realdata_pareto.png and .pdf")
     args = parser.parse_args(argv)
     options = {"preprocessing": args.preprocessing, "start_penalty": args.start_penalty}
     records: dict[str, list[dict]] = {}
@@ -229,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{dataset} seed {seed}: k={c['nonzeros']} test={c['test_error']:.3f} V4={c['bound_V4']:.3f} "
                   f"({r.get('seconds_total', float('nan')):.0f} s)", file=sys.stderr, flush=True)
     print_tables(records)
+    if args.figure is not None:
+        from qtheory.experiments.plots.f7_pareto import draw
+
+        for path in draw([r for recs in records.values() for r in recs], args.figure, "realdata_pareto"):
+            print(f"figure: {path}")
     print(f"\nwall time of this invocation: {time.perf_counter() - t0:.0f} s (stored runs are not recomputed)")
     return 0
 

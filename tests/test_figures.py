@@ -16,7 +16,7 @@ from qtheory.experiments.pipeline import default_sweep_files, load_records
 from qtheory.experiments.plots import FIGURES, style
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata"]
+NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata", "f7_pareto"]
 
 
 @pytest.fixture(scope="module")
