@@ -16,19 +16,24 @@ from qtheory.theory.symbols import Linf, Ln, M, Qsize, d, k, n, p
 #: V1's complexity term c = (k ln(p|Q|) + ln(2(p+1) sqrt(n)/delta') + ln M)/n  (ln M: V2's selection cost)
 V1_COMPLEXITY = (k * LOG_PQ + log_confidence(sp.log(n) / 2 + sp.log(M))) / n
 
-V1 = Result(
-    name="V1",
-    title="Occam-kl certificate",
-    statement=(
-        "For a [0,1]-valued loss, with probability >= 1 - delta', for all beta in Q^p: L(beta) <= "
-        "kl^{-1}(L_n(beta), (||beta||_0 ln(p|Q|) + ln(2(p+1) sqrt(n)/delta') + ln M)/n), for n >= 8 (Maurer's "
-        "bound for one beta plus L1's union; M = 1 without selection, ln M is V2's cost)."
-    ),
-    value_label=r"\mathrm{kl}^{-1}(L_n, c)",
-    value=klinv(Ln, V1_COMPLEXITY),
-    hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
-    extras={"complexity": V1_COMPLEXITY},
-    defaults={"M": 1},
+
+
+def _kl_certificate(name: str, title: str, statement: str, value_label: str, complexity: sp.Expr) -> Result:
+    """A certificate kl^{-1}(L_n, complexity) of a [0,1] loss (V1, V4): Maurer's bound needs n >= 8, the
+    count k <= p; M (V2's selection) defaults to 1."""
+    return Result(name=name, title=title, statement=statement, value_label=value_label,
+                  value=klinv(Ln, complexity), hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
+                  extras={"complexity": complexity}, defaults={"M": 1})
+
+
+V1 = _kl_certificate(
+    "V1",
+    "Occam-kl certificate",
+    "For a [0,1]-valued loss, with probability >= 1 - delta', for all beta in Q^p: L(beta) <= "
+    "kl^{-1}(L_n(beta), (||beta||_0 ln(p|Q|) + ln(2(p+1) sqrt(n)/delta') + ln M)/n), for n >= 8 (Maurer's "
+    "bound for one beta plus L1's union; M = 1 without selection, ln M is V2's cost).",
+    r"\mathrm{kl}^{-1}(L_n, c)",
+    V1_COMPLEXITY,
 )
 
 #: ln #{beta in Q^p : ||beta||_0 = k} = ln C(p, k) + k ln(|Q| - 1), for a grid Q that contains 0
@@ -37,21 +42,16 @@ EXACT_COUNT = logbinomial(p, k) + k * sp.log(Qsize - 1)
 #: V4's complexity term (ln C(p,k) + k ln(|Q|-1) + ln(2(p+1) sqrt(n)/delta') + ln M)/n  (ln M: V2's cost)
 V4_COMPLEXITY = (EXACT_COUNT + log_confidence(sp.log(n) / 2 + sp.log(M))) / n
 
-V4 = Result(
-    name="V4",
-    title="V1 with the exact count",
-    statement=(
-        "For a [0,1]-valued loss and a grid Q that contains 0, with probability >= 1 - delta', for all beta in "
-        "Q^p: L(beta) <= kl^{-1}(L_n(beta), (ln C(p,k) + k ln(|Q|-1) + ln(2(p+1) sqrt(n)/delta') + ln M)/n), "
-        "k = ||beta||_0, for n >= 8 (V1's proof with the exact number C(p,k)(|Q|-1)^k of points with k "
-        "non-zeros in place of (p|Q|)^k; never larger than V1).  Without 0 in Q every point has k = p and "
-        "there are |Q|^p of them, not (|Q|-1)^p: the count, and the bound, do not hold."
-    ),
-    value_label=r"\mathrm{kl}^{-1}(L_n, c_{\mathrm{exact}})",
-    value=klinv(Ln, V4_COMPLEXITY),
-    hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
-    extras={"complexity": V4_COMPLEXITY},
-    defaults={"M": 1},
+V4 = _kl_certificate(
+    "V4",
+    "V1 with the exact count",
+    "For a [0,1]-valued loss and a grid Q that contains 0, with probability >= 1 - delta', for all beta in "
+    "Q^p: L(beta) <= kl^{-1}(L_n(beta), (ln C(p,k) + k ln(|Q|-1) + ln(2(p+1) sqrt(n)/delta') + ln M)/n), "
+    "k = ||beta||_0, for n >= 8 (V1's proof with the exact number C(p,k)(|Q|-1)^k of points with k "
+    "non-zeros in place of (p|Q|)^k; never larger than V1).  Without 0 in Q every point has k = p and "
+    "there are |Q|^p of them, not (|Q|-1)^p: the count, and the bound, do not hold.",
+    r"\mathrm{kl}^{-1}(L_n, c_{\mathrm{exact}})",
+    V4_COMPLEXITY,
 )
 
 V2 = Result(
