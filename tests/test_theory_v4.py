@@ -17,7 +17,7 @@ from qtheory.theory import RESULTS, V1, V4, kl_inverse, log_binomial
 
 
 def ref_V4(Ln, k, n, p, Qsize, delta, M=1):
-    """THEORY.md's V4 with exact integers for the count and brentq for kl^{-1} (no qtheory.theory)."""
+    """docs/theory.md's V4 with exact integers for the count and brentq for kl^{-1} (no qtheory.theory)."""
     c = (math.log(math.comb(p, k) * (Qsize - 1) ** k) + math.log(2 * (p + 1) * math.sqrt(n) * M / delta)) / n
     if Ln == 0:
         return -math.expm1(-c)

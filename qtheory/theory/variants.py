@@ -1,5 +1,5 @@
 """Our variants V1 (Occam-kl certificate), V4 (V1 with the exact count), V2 (selection among M
-configurations) and V3 (quantization bias) of THEORY.md section 3 as :class:`Result`s."""
+configurations) and V3 (quantization bias) of docs/theory.md section 3 as :class:`Result`s."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def _kl_certificate(name: str, title: str, statement: str, value_label: str, com
     count k <= p; M (V2's selection) defaults to 1."""
     return Result(name=name, title=title, statement=statement, value_label=value_label,
                   value=klinv(Ln, complexity), hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
-                  extras={"complexity": complexity}, defaults={"M": 1})
+                  extras={"complexity": complexity}, defaults={"M": 1},
+                  budget={"L_n": Ln, "kl gap": klinv(Ln, complexity) - Ln})
 
 
 V1 = _kl_certificate(
