@@ -1,4 +1,4 @@
-"""Every exact quantity and every bound of THEORY.md at one point beta^ (integer codes) of a toy problem.
+"""Every exact quantity and every bound of docs/theory.md at one point beta^ (integer codes) of a toy problem.
 
 Exact quantities (enumeration of Q^p, with the enumeration's round-off safeguard; the population must be
 finite, so that L is a finite sum):

@@ -127,6 +127,7 @@ def test_quick_figures_are_labelled_on_every_panel_and_full_ones_are_not(quick_r
 
     assert main(f4_gamma, ["--results", str(out / "results-quick")]) == 0
     assert len(figs) == 1 and _stamped(figs[0])
+    style.setup().close("all")
 
 
 def test_quick_run_goes_to_its_own_git_ignored_folder_by_default(monkeypatch):

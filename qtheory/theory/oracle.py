@@ -1,4 +1,4 @@
-"""The excess-risk arguments of A0, A and B run with any deviation radius in place of D (THEORY.md
+"""The excess-risk arguments of A0, A and B run with any deviation radius in place of D (docs/theory.md
 section 2), and the oracle radius of a population.
 
 A0's proof uses only the dense event  sup_{Q^p} |L_n - L| <= D_dense;  A's and B's proofs use only L1's event
