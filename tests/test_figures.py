@@ -186,3 +186,9 @@ def test_sweep_records_export_as_one_csv_table(quick_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     with open(csv_path, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == len(records["local"])
+    # an unwritable destination is a user error: one line naming --export, exit status 2
+    (tmp_path / "a_file").write_text("")
+    proc = subprocess.run([sys.executable, "-m", "qtheory", "sweep", str(default_sweeps_dir() / "local.toml"), "--quick",
+                           "--out", str(results), "--no-progress", "--export", str(tmp_path / "a_file" / "x.csv")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--export" in proc.stderr
