@@ -119,8 +119,10 @@ def test_quick_figures_are_labelled_on_every_panel_and_full_ones_are_not(quick_r
     pipeline.make_figures(records, tmp_path, quick=True)
     assert len(figs) == len(FIGURES) and all(_stamped(fig) for fig in figs)
     figs.clear()
+    style.setup().close("all")
     pipeline.make_figures(records, tmp_path, quick=False)
     assert len(figs) == len(FIGURES) and not any(_stamped(fig) for fig in figs)
+    style.setup().close("all")
     # a one-figure redraw from a quick run's results is labelled too, and goes next to the results by default
     figs.clear()
     from qtheory.experiments.figure_script import main
