@@ -119,14 +119,17 @@ def test_quick_figures_are_labelled_on_every_panel_and_full_ones_are_not(quick_r
     pipeline.make_figures(records, tmp_path, quick=True)
     assert len(figs) == len(FIGURES) and all(_stamped(fig) for fig in figs)
     figs.clear()
+    style.setup().close("all")
     pipeline.make_figures(records, tmp_path, quick=False)
     assert len(figs) == len(FIGURES) and not any(_stamped(fig) for fig in figs)
+    style.setup().close("all")
     # a one-figure redraw from a quick run's results is labelled too, and goes next to the results by default
     figs.clear()
     from qtheory.experiments.figure_script import main
 
     assert main(f4_gamma, ["--results", str(out / "results-quick")]) == 0
     assert len(figs) == 1 and _stamped(figs[0])
+    style.setup().close("all")
 
 
 def test_quick_run_goes_to_its_own_git_ignored_folder_by_default(monkeypatch):
@@ -185,3 +188,9 @@ def test_sweep_records_export_as_one_csv_table(quick_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     with open(csv_path, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == len(records["local"])
+    # an unwritable destination is a user error: one line naming --export, exit status 2
+    (tmp_path / "a_file").write_text("")
+    proc = subprocess.run([sys.executable, "-m", "qtheory", "sweep", str(default_sweeps_dir() / "local.toml"), "--quick",
+                           "--out", str(results), "--no-progress", "--export", str(tmp_path / "a_file" / "x.csv")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--export" in proc.stderr
