@@ -70,7 +70,7 @@ def draw(results: list[dict[str, Any]], out_dir: str | Path, name: str = NAME) -
         M = int(np.median([r["M"] for r in runs]))
         style.panel_label(ax, f"({'abcdefgh'[i]}) {Path(dataset).stem}: {len(runs)} runs, M = {M}")
     if datasets:
-        axes[0].legend(loc="upper left")
+        axes[0].legend(loc="best")
     return style.save(fig, out_dir, name)
 
 
