@@ -1,4 +1,5 @@
-"""Every exact quantity and every bound of the theory (docs/theory.md) at one point beta^ (integer codes) of a toy problem.
+"""Every exact quantity and every bound of the theory (docs/theory.md) at one point beta^ (integer codes) of a
+toy problem.
 
 Exact quantities (enumeration of Q^p, with the enumeration's round-off safeguard; the population must be
 finite, so that L is a finite sum):
@@ -21,7 +22,8 @@ Problems whose population gives L and L*_Q without enumeration (a problem with `
 E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n and min F are
 enumerated where Q^p is small, and otherwise min L_n is replaced by its certified lower bound 0 (the loss is
 >= 0), so Gamma_Ln is an upper bound and A0 stays valid, and min F is not computed; beta*_eps is the
-population minimizer (eps = 0 at every s >= its sparsity); L1's event on the sample is not computed; B's hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
+population minimizer (eps = 0 at every s >= its sparsity); L1's event on the sample is not computed; B's
+hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
 a U < 1 and the nu limit valid), and are reported unknown for a sampled lower estimate.
 """
 
@@ -121,7 +123,8 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
     if problem.penalty is None:
         out["not_applicable"] = {"A": "no [penalty]", "B": "no [penalty]"}
     elif inst.step is None:
-        out["not_applicable"] = {"A": "the grid is not one uniform grid with 0", "B": "the grid is not one uniform grid with 0"}
+        why = "the grid is not one uniform grid with 0"
+        out["not_applicable"] = {"A": why, "B": why}
     if start_codes is not None:
         F_min = inst.F_min if inst.F_min is not None else inst.base.Ln_min
         out["C"] = _move_bound(problem, F_min, start_codes, codes, nu)
@@ -201,9 +204,11 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
            if k != "s <= p"}
     if not proven:
         hyp = {k: (None if ("U" in k) else v) for k, v in hyp.items()}
-    q.update({"U_Q": sm.U, "U_Q_is": "exact" if sm.exact else ("proven upper bound" if proven else "sampled lower estimate"),
+    kind = "exact" if sm.exact else ("proven upper bound" if proven else "sampled lower estimate")
+    q.update({"U_Q": sm.U, "U_Q_is": kind,
               "nu_local": bool(cert.local)})
-    bounds["B"] = _penalized_entry(B, "c_Q", at, first, excess, tol, None, {**hyp, "nu-local (certified)": bool(cert.local)})
+    b_hyp = {**hyp, "nu-local (certified)": bool(cert.local)}
+    bounds["B"] = _penalized_entry(B, "c_Q", at, first, excess, tol, None, b_hyp)
     out["checks"] = {"local": bool(cert.local), "L2_hypotheses": hyp}
     return out
 
@@ -218,7 +223,8 @@ def _population_minimizer(problem: Problem) -> np.ndarray:
     return np.asarray(teacher, dtype=np.int64)
 
 
-def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes: np.ndarray, nu: float) -> dict[str, Any]:
+def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes: np.ndarray,
+                nu: float) -> dict[str, Any]:
     """C from beta^0 = ``start``: F(beta^0)/nu, (F(beta^0) - min F)/nu (when min F is known), and the moves
     Q-CD makes from there (tightness = the smaller bound / moves)."""
     from qtheory.solve.certify import objective_F
@@ -228,7 +234,8 @@ def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes:
     F0 = float(objective_F(problem, start))
     run = qcd(problem, nu, start=start)
     out: dict[str, Any] = {"start": [int(c) for c in start], "F0": F0, "min F": F_min, "moves": int(run.moves),
-                           "output": [int(c) for c in run.codes], "output_is_codes": bool(np.array_equal(run.codes, codes)),
+                           "output": [int(c) for c in run.codes],
+                           "output_is_codes": bool(np.array_equal(run.codes, codes)),
                            "hypotheses": {k: bool(v) for k, v in C.check(nu=nu).items()}}
     if nu > 0:
         bound = float(C.evaluate(F0=F0, nu=nu))

@@ -268,7 +268,8 @@ def test_report_budget_and_split_summaries(toy, inst):
     D = [float(RESULTS["L1"].evaluate(k=k, B=1.0, n=60, p=6, Qsize=5, delta=0.05)) for k in range(7)]
     np.testing.assert_allclose(radii["ratio_by_k"], np.array(D) / o.by_k, rtol=1e-12)
     assert radii["O_dense"] == o.dense
-    text = "\n".join(render({"results": {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}}))
+    results = {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}
+    text = "\n".join(render({"results": results}))
     assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text and "| 60 | " in text
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML) with a finite population")
-    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp" (or --codes=-1,0,...)')
-    p.add_argument("--nu", type=float, default=0.0, help="tolerance nu >= 0 of the local-solution certificate (default 0)")
+    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp" (e.g. "-1,3,-4")')
+    p.add_argument("--nu", type=float, default=0.0,
+                   help="tolerance nu >= 0 of the local-solution certificate (default 0)")
     p.add_argument("--s", default="best", help="sparsity s of the reference beta*_eps: 1..p or best (default best)")
     p.add_argument("--start", default=None, help="codes of a start beta^0: adds C's move bound from there")
     p.add_argument("--delta", type=float, default=0.05, help="confidence level delta' in (0, 1) (default 0.05)")
