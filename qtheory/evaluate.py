@@ -17,6 +17,12 @@ tightness = bound / excess: A0, A, B, V1 (the loss divided by B, turned into an 
 B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/nu and (F(beta^0) - min F)/nu
 against the moves Q-CD makes from beta^0.  Every formula comes from ``qtheory.theory``.
 
+Where Q^p is too large to enumerate within ``max_seconds`` but an exact solver applies (``qtheory.solve``:
+branch-and-bound or MIP for linear models), L*_Q, a minimizer of L and min L_n come from the solver (proven
+optimal, or refused); beta*_eps is that minimizer (eps = 0 at every s >= its sparsity), min F and L1's event
+on the sample are not computed, and U_Q is exact only where enumerable (B's hypotheses that involve U are
+reported unknown for a sampled lower estimate).
+
 Problems whose population gives L and L*_Q without enumeration (a problem with ``L_star()`` and an exact
 ``population_risk``, such as the analytic family of docs/theory.md section 5, whose minimizer is the teacher by
 E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n and min F are
@@ -50,17 +56,21 @@ def exact_instance(problem: Problem, *, max_seconds: float = DEFAULT_MAX_SECONDS
     """
     from qtheory.experiments.instance import Instance, exact_base, penalized_minimum, uniform_step
 
-    if problem.population is None:
-        raise ValueError(
-            f"L (population risk) is not computable exactly for problem {problem.name!r}: it has no finite "
-            "population (use data.kind = 'teacher', sklearn with as_population = true, or csv with data.n)"
-        )
+    _require_population(problem)
     try:
         base = exact_base(problem, max_seconds)
         F_min, F_argmin = (penalized_minimum(problem, max_seconds) if problem.penalty is not None else (None, None))
     except ValueError as exc:
         raise ValueError(f"L*_Q, min L_n and min F need an exact enumeration of Q^p: {exc}") from None
     return Instance(problem=problem, base=base, F_min=F_min, F_argmin=F_argmin, step=uniform_step(problem))
+
+
+def _require_population(problem: Problem) -> None:
+    if problem.population is None:
+        raise ValueError(
+            f"L (population risk) is not computable exactly for problem {problem.name!r}: it has no finite "
+            "population (use data.kind = 'teacher', sklearn with as_population = true, or csv with data.n)"
+        )
 
 
 def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "best", delta: float = 0.05,
@@ -83,8 +93,13 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
         if s > problem.p:
             raise ValueError(f"--s == {s}, must be 'best' or an integer in [1, p] = [1, {problem.p}]")
     start_codes = None if start is None else problem.check_codes(start, "--start")
+    known = None
     if callable(getattr(problem, "L_star", None)):
-        out = _analytic_point(problem, codes, nu=nu, s=s, delta=delta, max_seconds=max_seconds)
+        known = _analytic_minima(problem, max_seconds)
+    elif not _enumerable(problem, max_seconds):
+        known = _solver_minima(problem, max_seconds)
+    if known is not None:
+        out = _point_from_minimizer(problem, codes, **known, nu=nu, s=s, delta=delta)
         if start_codes is not None:
             out["C"] = _move_bound(problem, out["quantities"].get("min F"), start_codes, codes, nu)
         return to_jsonable(out)
@@ -147,19 +162,60 @@ def _small_minima(problem: Problem, max_seconds: float) -> tuple[float | None, f
     return float(q.Ln_min), (float(q.F_min) if problem.penalty is not None else None)
 
 
-def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, delta: float,
-                    max_seconds: float) -> dict[str, Any]:
-    """:func:`evaluate_point` on a problem with an exact L*_Q and population minimizer (module docstring)."""
+def _enumerable(problem: Problem, max_seconds: float) -> bool:
+    """Whether the enumeration of Q^p is estimated to fit ``max_seconds`` (False when it refuses at once)."""
+    from qtheory.solve.enumerate import estimate_enumeration
+
+    try:
+        return estimate_enumeration(problem).seconds <= max_seconds
+    except ValueError:
+        return False
+
+
+def _analytic_minima(problem: Problem, max_seconds: float) -> dict[str, Any]:
+    """L*_Q and a minimizer of L from the population (E2 for the analytic family), min L_n and min F where Q^p
+    is small."""
+    Ln_min, F_min = _small_minima(problem, max_seconds)
+    return {"L_star": float(problem.L_star()), "reference": _population_minimizer, "Ln_min": Ln_min,
+            "F_min": F_min, "exact_by": "the population's exact L and L*_Q (no enumeration of Q^p)"}
+
+
+def _solver_minima(problem: Problem, max_seconds: float) -> dict[str, Any]:
+    """L*_Q, a minimizer of L and min L_n by an exact solver (branch-and-bound or MIP) where Q^p is too large
+    to enumerate; min F is not computed (the solvers do not handle the MCP)."""
+    from qtheory.solve.dispatch import solve_problem
+
+    why = "L*_Q, min L_n and min F need an exact enumeration of Q^p or an exact solver"
+    _require_population(problem)
+    try:
+        pop = solve_problem(problem, objective="population", method="auto", max_seconds=max_seconds)
+        emp = solve_problem(problem, objective="empirical", method="auto", max_seconds=max_seconds)
+    except ValueError as exc:
+        raise ValueError(f"{why}: {exc}") from None
+    if not pop.certified:
+        raise ValueError(f"{why}: the {pop.method} solver did not prove L*_Q optimal within its time limit "
+                         f"({pop.status})")
+    return {"L_star": float(pop.objective), "reference": lambda _: np.asarray(pop.codes, dtype=np.int64),
+            "Ln_min": float(emp.objective) if emp.certified else None, "F_min": None,
+            "exact_by": f"exact solvers: L*_Q by {pop.method}, min L_n by {emp.method}"}
+
+
+def _point_from_minimizer(problem: Problem, codes: np.ndarray, *, L_star: float, reference: Any,
+                          Ln_min: float | None, F_min: float | None, exact_by: str, nu: float, s: Any,
+                          delta: float) -> dict[str, Any]:
+    """:func:`evaluate_point` from an exact L*_Q and a minimizer of L (``reference(problem)``, its codes) without
+    the tables of Q^p: beta*_eps is that minimizer (eps = 0 at every s >= its sparsity); min L_n and min F when
+    known (else None: Gamma_Ln then uses the certified lower bound 0, and Gamma_F is not computed)."""
+    from qtheory.experiments.instance import uniform_step
     from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, v1_excess_bound
     from qtheory.solve.certify import certify_local, grid_smoothness
     from qtheory.theory import A, A0, B, L1
 
     num = {"B": float(problem.loss.B), "n": int(problem.n), "p": int(problem.p), "Qsize": int(problem.Qsize),
            "delta": delta}
-    Ln, L, L_star = float(problem.empirical_risk(codes)), float(problem.population_risk(codes)), float(problem.L_star())
+    Ln, L = float(problem.empirical_risk(codes)), float(problem.population_risk(codes))
     nnz, tol = int(problem.nonzeros(codes)), EXCESS_RTOL * num["B"]
     excess = L - L_star if abs(L - L_star) > tol else 0.0
-    Ln_min, F_min = _small_minima(problem, max_seconds)
     gamma_Ln = Ln - (0.0 if Ln_min is None else Ln_min)  # with 0, a certified lower bound: an upper bound on the gap
     q: dict[str, Any] = {"L_n": Ln, "L": L, "L*_Q": L_star, "excess": excess, "dev": abs(Ln - L), "nonzeros": nnz,
                          "min L_n": Ln_min, "Gamma_Ln": max(0.0, gamma_Ln), "Gamma_Ln_is_upper_bound": Ln_min is None}
@@ -172,17 +228,17 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
                                 hypotheses={"n >= 8": bool(problem.n >= 8)})
     out: dict[str, Any] = {"problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta,
                            "s": s, "numbers": num, "quantities": q, "bounds": bounds, "checks": {},
-                           "exact_by": "the population's exact L and L*_Q (no enumeration of Q^p)"}
+                           "exact_by": exact_by}
     D_k = float(L1.evaluate(k=nnz, **num))
     out["L1"] = {"k": nnz, "D(k)": D_k, "dev": q["dev"], "holds_here": bool(q["dev"] <= D_k),
                  "terms": {k: float(v) for k, v in L1.terms(k=nnz, **num).items()},
                  "event_on_sample": None, "worst_ratio_on_sample": None}
-    step = getattr(problem, "step", None)
+    step = uniform_step(problem)
     if problem.penalty is None or step is None:
         why = "no [penalty]" if problem.penalty is None else "no uniform grid step d"
         out["not_applicable"] = {"A": why, "B": why}
         return out
-    ref = _population_minimizer(problem)
+    ref = reference(problem)
     F = float(problem.objective(codes, "penalized"))
     gam = max(0.0, F - float(problem.objective(ref, "penalized")))
     s_ref = max(1, int(problem.nonzeros(ref)))

@@ -346,3 +346,28 @@ def test_evaluate_exits_1_when_an_applicable_bound_is_violated(tmp_path, capsys,
     text = capsys.readouterr().out
     assert text.count("VIOLATED") == 1 and "A0 " in text.split("VIOLATED")[0].splitlines()[-1]
     assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0", "--json"]) == 1
+
+
+def test_evaluate_beyond_enumeration_takes_L_star_and_min_Ln_from_an_exact_solver():
+    cfg = {"grid": {"K": 2, "step": 0.5}, "model": {"kind": "linear", "layers": [6, 1]},
+           "loss": {"kind": "squared", "B": 1000.0},  # the clip is never reached: branch-and-bound applies
+           "data": {"kind": "teacher", "N": 200, "n": 50, "seed": 0, "noise": 0.3, "density": 0.5},
+           "penalty": {"a": 2.0, "lam": 0.5}}
+    pb = problem_from_config(cfg)
+    codes = np.array([0, -1, -1, 0, 1, 0])
+    by_solver = evaluate_point(pb, codes, max_seconds=1e-6)  # enumeration refused
+    exact = evaluate_point(pb, codes)
+    assert by_solver["exact_by"].startswith("exact solvers") and "exact_by" not in exact
+    qs, qe = by_solver["quantities"], exact["quantities"]
+    for key in ("L*_Q", "min L_n", "excess", "Gamma_Ln"):
+        assert qs[key] == pytest.approx(qe[key], abs=1e-12), key
+    for name in ("A0", "V1"):
+        assert by_solver["bounds"][name]["value"] == pytest.approx(exact["bounds"][name]["value"], rel=1e-12)
+    grid = np.array(np.meshgrid(*[np.arange(-2, 3)] * 6, indexing="ij")).reshape(6, -1).T
+    ref = grid[np.argmin(pb.population_risk(grid))]
+    gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(ref, "penalized"))
+    num = dict(B=1000.0, n=50, p=6, Qsize=5, delta=0.05, a=2.0, lam=0.5, d=0.5)
+    a = by_solver["bounds"]["A"]
+    assert a["s"] == max(1, int(np.count_nonzero(ref))) and a["eps"] == 0.0
+    assert a["value"] == pytest.approx(float(RESULTS["A"].evaluate(s=a["s"], eps=0.0, Gamma=gam, **num)))
+    assert qs["min F"] is None and by_solver["L1"]["event_on_sample"] is None
