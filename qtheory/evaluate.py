@@ -13,8 +13,8 @@ finite, so that L is a finite sum):
 * L1 at beta^: D(||beta^||_0) against dev, and L1's event on this sample (dev(k) <= D(k) for all k).
 
 Bounds, each with its hypotheses (met or not), its budget (named terms summing to it, ``Result.terms``) and
-tightness = bound / excess: A0, A, B, V1 (the loss divided by B, turned into an excess bound
-B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/nu and (F(beta^0) - min F)/nu
+tightness = bound / excess: A0, A, B, V1 and V4 (V1 with the exact count; both for the loss divided by B,
+turned into an excess bound B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/nu and (F(beta^0) - min F)/nu
 against the moves Q-CD makes from beta^0.  Every formula comes from ``qtheory.theory``.
 
 Where Q^p is too large to enumerate within ``max_seconds`` but an exact solver applies (``qtheory.solve``:
@@ -129,7 +129,9 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
           "event_on_sample": facts["L1"]["held"], "worst_ratio_on_sample": facts["L1"]["worst_ratio"]}
     bounds = m["bounds"]
     bounds["A0"]["hypotheses"] = {}
-    bounds["V1"]["hypotheses"] = {"n >= 8": bool(problem.n >= 8)}
+    for name in ("V1", "V4"):
+        if name in bounds:
+            bounds[name]["hypotheses"] = {"n >= 8": bool(problem.n >= 8)}
     out: dict[str, Any] = {
         "problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta, "s": s,
         "numbers": {**num, "d": inst.step}, "quantities": quantities, "L1": l1, "bounds": bounds,
@@ -207,9 +209,9 @@ def _point_from_minimizer(problem: Problem, codes: np.ndarray, *, L_star: float,
     the tables of Q^p: beta*_eps is that minimizer (eps = 0 at every s >= its sparsity); min L_n and min F when
     known (else None: Gamma_Ln then uses the certified lower bound 0, and Gamma_F is not computed)."""
     from qtheory.experiments.instance import uniform_step
-    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, v1_excess_bound
+    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, kl_excess_bound
     from qtheory.solve.certify import certify_local, grid_smoothness
-    from qtheory.theory import A, A0, B, L1
+    from qtheory.theory import A, A0, B, L1, V1, V4
 
     num = {"B": float(problem.loss.B), "n": int(problem.n), "p": int(problem.p), "Qsize": int(problem.Qsize),
            "delta": delta}
@@ -223,9 +225,11 @@ def _point_from_minimizer(problem: Problem, codes: np.ndarray, *, L_star: float,
     a0 = float(A0.evaluate(Gamma=gamma_Ln, **num))
     bounds = {"A0": _bound_entry(a0, excess, violated=excess > a0, tol=tol, terms=a0_terms, Gamma=gamma_Ln,
                                  hypotheses={})}
-    v1, v1_terms, risk_bound = v1_excess_bound(Ln, nnz, num, L_star)
-    bounds["V1"] = _bound_entry(v1, excess, violated=L > risk_bound, tol=tol, terms=v1_terms, risk_bound=risk_bound,
-                                hypotheses={"n >= 8": bool(problem.n >= 8)})
+    with_zero = all(g.has_zero for g in problem.param_grids)  # V4's exact count needs 0 in every grid
+    for result in (V1, V4) if with_zero else (V1,):
+        value, terms, risk_bound = kl_excess_bound(result, Ln, nnz, num, L_star)
+        bounds[result.name] = _bound_entry(value, excess, violated=L > risk_bound, tol=tol, terms=terms,
+                                           risk_bound=risk_bound, hypotheses={"n >= 8": bool(problem.n >= 8)})
     out: dict[str, Any] = {"problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta,
                            "s": s, "numbers": num, "quantities": q, "bounds": bounds, "checks": {},
                            "exact_by": exact_by}

@@ -71,7 +71,8 @@ class Progress:
             return
         now = time.monotonic()
         with self._lock:  # after the start line, never beside it
-            if self._shown and not self.closed and now - self.last >= self.interval:
+            finished = self.total is not None and done >= self.total  # the end line follows
+            if self._shown and not self.closed and not finished and now - self.last >= self.interval:
                 self.last = now
                 self._line(self._count(now) + (f"; {note}" if note else ""))
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from qtheory.experiments.report import _fmt, _toy
 
-BUDGET_BOUNDS = ("A0", "A", "B", "V1")
+BUDGET_BOUNDS = ("A0", "A", "B", "V1", "V4")
 SPLIT_BOUNDS = ("A0", "A", "B")
 
 
