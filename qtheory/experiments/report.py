@@ -223,6 +223,12 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         results["V1_realdata"], v = _realdata(records)
         violations += v
     global_zero = [rec["solution"]["nnz"] == 0 for _, rec in _toy(records) if rec["config"]["solver"]["kind"] == "global"]
+    from qtheory.experiments.scale_summary import summarize_scale
+
+    results["scale"] = summarize_scale(records)
+    violations += [{**v, "what": f"scale: {v['what']} ({v['solution']})", "file": f"{v['sweep']}/cells/{v['cell']}.json",
+                    "seed": v["labels"].get("problem.data.seed"), "solver": v["solution"]}
+                   for v in results["scale"]["violations"]]
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
         "results": results,
@@ -320,6 +326,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"| {k} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {_tight(r['bound'])} | "
                          f"{_tight(r['test_error'])} | {r['vacuous']} |")
         lines.append("")
+    from qtheory.experiments.scale_summary import render_scale
+
+    lines += render_scale(res["scale"]) if "scale" in res else []
     obs = summary["observations"]
     if obs["global_minimizers_of_F"]:
         lines += ["## Observations", "",

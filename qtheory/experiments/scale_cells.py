@@ -74,7 +74,7 @@ def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: f
              nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
     from qtheory.theory import A, A0, B, V1, deviation_radius
 
-    num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": int(pb.Qsize), "delta": float(delta)}
+    num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": 2 * pb.family.K + 1, "delta": float(delta)}
     pen = {"a": pb.penalty.a, "lam": pb.penalty.lam, "d": pb.step}
     s = max(1, pb.family.s_star)
     Ln, L = float(pb.empirical_risk(codes)), float(pb.population_risk(codes))
@@ -119,7 +119,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
     F_star = float(pb.objective(fam.teacher, "penalized"))
     n, p = pb.n, pb.p
     instance = {"p": p, "n": n, "s_star": fam.s_star, "K": fam.K, "d": fam.d, "sigma": fam.sigma, "B": pb.loss.B,
-                "Qsize": pb.Qsize, "a": pb.penalty.a, "lam": pb.penalty.lam, "nu": nu, "nu_limit": l2.nu_limit,
+                "Qsize": 2 * fam.K + 1, "a": pb.penalty.a, "lam": pb.penalty.lam, "nu": nu, "nu_limit": l2.nu_limit,
                 "U_bound": U_UPPER, "L2_hypotheses": l2.holds, "L_star": L_star, "F_star": F_star,
                 "teacher_Ln": float(pb.empirical_risk(fam.teacher))}
     runs: dict[str, tuple[np.ndarray, bool, np.ndarray | None, dict]] = {}
@@ -131,7 +131,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
                                 {"moves": res.moves, "sweeps": res.sweeps, "F0": res.F0,
                                  "start_nnz": int(np.count_nonzero(res.start_codes))})
     Ln_lower, lower_kind = 0.0, "0 (L_n >= 0)"
-    if p * math.log(pb.Qsize) + math.log(n) <= math.log(limits["enumerate_max_work"]):  # |Q|^p n <= limit
+    if p * math.log(2 * fam.K + 1) + math.log(n) <= math.log(limits["enumerate_max_work"]):  # |Q|^p n <= limit
         from qtheory.solve.enumerate import enumerate_exact
 
         q = enumerate_exact(pb, progress=False)
@@ -146,7 +146,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
         if visited is not None:
             dev = np.abs(np.asarray(pb.empirical_risk(visited)) - np.asarray(pb.population_risk(visited)))
             D = np.asarray(deviation_radius(np.count_nonzero(visited, axis=1), B=float(pb.loss.B), n=n, p=p,
-                                            Qsize=pb.Qsize, delta=delta), dtype=float)
+                                            Qsize=2 * fam.K + 1, delta=delta), dtype=float)
             m["L1_visited"] = {"points": int(len(visited)), "max_ratio": float(np.max(dev / D)),
                                "held": bool(np.all(dev <= D))}
         solutions[label] = m

@@ -54,7 +54,8 @@ class SignState:
         r = self.d * self.Z - pb.train.y
         g0 = pb.losses_from_products(self.Z)
         self.Ln = float(g0.mean())
-        self.P = float(pb.penalty_value(self.codes)) if pb.penalty is not None else 0.0
+        # P_lam of the same levels summed in the same order as Problem.penalty_value: the same float64
+        self.P = float(self.pen[self.codes + self.K].sum()) if pb.penalty is not None else 0.0
         self.F = self.Ln + self.P  # == Problem.objective at these codes, bit for bit
         cp = np.minimum((r + self.d) ** 2, self.B) - g0
         cm = np.minimum((r - self.d) ** 2, self.B) - g0
