@@ -124,3 +124,20 @@ def test_l1_event_on_visited_points_holds_with_frequency_at_least_1_minus_delta(
     # negative control: a radius ten times smaller than L1's fails far more often than delta' allows
     planted, _ = _l1_failures(0.1, 60, delta)
     assert planted > int(binom.isf(1e-3, 60, delta))
+
+
+def test_round_off_margin_covers_the_scored_changes():
+    """|scored change - reference change| <= margin at every neighbour (float32 products included)."""
+    from qtheory.solve.sign_moves import SignState
+
+    pb = _problem(p=300, n=2000, B=1.5, lam=0.2)
+    rng = np.random.default_rng(9)
+    worst = 0.0
+    for _ in range(2):
+        state = SignState(pb, rng.integers(-3, 4, pb.p) * (rng.random(pb.p) < 0.2))
+        sc = state.scores(slice(0, pb.p))
+        for j in range(0, pb.p, 20):
+            for col, s in ((0, 1), (1, -1)):
+                if np.isfinite(sc[j, col]):
+                    worst = max(worst, abs(sc[j, col] - (state.neighbour_F(j, s) - state.F)) / state.margin())
+    assert 0 < worst <= 1.0
