@@ -1,4 +1,4 @@
-"""Certified test-error guarantees for quantized nets trained on real data (THEORY.md V1 with V2's ln M).
+"""Certified test-error guarantees for quantized nets trained on real data (docs/theory.md V1 with V2's ln M).
 
 Protocol, for one data set and one seed:
 
@@ -57,16 +57,23 @@ from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.problem import Penalty, Problem
 from qtheory.ste import PENALTY_ON
-from qtheory.validation import check_choice, check_positive_int, check_positive_real, check_probability, check_scalar
+from qtheory.validation import (
+    MAX_CLASSES,
+    check_choice,
+    check_positive_int,
+    check_positive_real,
+    check_probability,
+    check_scalar,
+)
 
 #: documented feature ranges of bundled data sets: mapped onto [-1, 1] without looking at any sample
 KNOWN_RANGES: dict[str, tuple[float, float]] = {"digits": (0.0, 16.0)}
 PREPROCESSING = ("auto", "standardize", "symlog", "range")
 SURROGATES = ("logistic", "hinge", "squared", "zero_one")
-#: at most this many classes (a target with more distinct values is not a classification target)
-MAX_CLASSES = 100
 #: V1 (Maurer's bound) needs n >= 8 certification rows
 MIN_CERT_ROWS = 8
+#: every class needs this many rows in the training split (a label seen once cannot be learned, only memorized)
+MIN_ROWS_PER_CLASS = 2
 
 Progress = Callable[[str], None]
 
@@ -242,6 +249,37 @@ def encode_labels(target: np.ndarray, classes: np.ndarray | None = None) -> tupl
     return np.where(known, index, -1).astype(np.int64), classes
 
 
+def check_class_labels(target: np.ndarray, name: str) -> np.ndarray:
+    """The target column of a classification data set: finite integer class labels (any sign), between 2 and
+    ``MAX_CLASSES`` distinct ones.  A continuous target (a regression file) is refused here, before any
+    label is encoded or any network sized."""
+    y = np.asarray(target, dtype=np.float64)
+    bad = y[~np.isfinite(y) | (y != np.round(y))]
+    if bad.size:
+        raise ValueError(
+            f"dataset {name!r}: the class labels (last column) must be integers, got {float(bad[0])!r}; "
+            "certify-data needs a classification target"
+        )
+    classes = np.unique(y)
+    if not 2 <= classes.size <= MAX_CLASSES:
+        raise ValueError(
+            f"dataset {name!r}: the class labels (last column) take {classes.size} distinct values, must be in "
+            f"[2, {MAX_CLASSES}]"
+        )
+    return y
+
+
+def _check_rows_per_class(y_train: np.ndarray, name: str) -> None:
+    """Every class needs at least ``MIN_ROWS_PER_CLASS`` rows in the training split."""
+    classes, counts = np.unique(np.asarray(y_train), return_counts=True)
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        c = classes[int(np.argmin(counts))]
+        raise ValueError(
+            f"dataset {name!r}: class label {c:g} has {int(counts.min())} row(s) in the training split, every class "
+            f"needs at least {MIN_ROWS_PER_CLASS} (labels seen: {len(classes)}); use fewer classes or more rows"
+        )
+
+
 def symlog(x: np.ndarray) -> np.ndarray:
     """The elementwise symlog map x -> sign(x) ln(1 + |x|): monotone, odd, fixed before any data is seen."""
     x = np.asarray(x, dtype=float)
@@ -287,6 +325,7 @@ def prepare_data(
                                        include_boundaries="neither"))
     check_choice(preprocessing, "preprocessing", PREPROCESSING)
     name, raw = load_raw(dataset)
+    check_class_labels(raw.y, name)
     if preprocessing == "auto":
         preprocessing = "range" if name in KNOWN_RANGES else "symlog"
     if preprocessing == "range" and name not in KNOWN_RANGES:
@@ -298,6 +337,7 @@ def prepare_data(
     prep_size = 0 if preprocessing == "range" else max(2, int(round(prep_fraction * (raw.n - n_test))))
     rows = split_rows(raw.n, seed=seed, test_fraction=test_fraction, prep_size=prep_size)
     train_rows = np.concatenate([rows["prep"], rows["cert"]])
+    _check_rows_per_class(raw.y[train_rows], name)
     # the label set comes from the training split; a test label outside it is a test error
     y_train, classes = encode_labels(raw.y[train_rows])
     y_test, _ = encode_labels(raw.y[rows["test"]], classes)

@@ -220,9 +220,10 @@ class ProblemSpace:
     (nu = f B) or ``"f0"`` (nu = f F(0), F at the zero codes); Q-CD starts: 1..``max_starts`` of ``starts``
     (``"zero"``, ``"random"`` = hypothesis-drawn codes), order cyclic or random (seeded).
 
-    Probabilistic claims: ``screen_resamples`` training samples per population screen it (a one-sided
-    binomial test at ``screen_level``, no correction: it only decides where to look), and a population that
-    passes is tested on ``resamples`` fresh training samples (``qtheory.harness``).
+    Probabilistic claims: every population drawn gets ``screen_resamples`` training samples, and after each
+    example the most suspicious population (the smallest P(Binomial(t, delta') >= c) for c violations in t
+    samples, if at most ``screen_level``) gets up to ``resamples`` more; every sample feeds the population's
+    anytime-valid test (``qtheory.sequential``), so these only decide where samples go.
     """
 
     models: tuple[str, ...] = ("linear", "mlp")
@@ -248,7 +249,7 @@ class ProblemSpace:
     starts: tuple[str, ...] = START_KINDS
     max_starts: int = 2
     screen_resamples: int = 20
-    screen_level: float = 0.01
+    screen_level: float = 0.25
     resamples: int = 60
 
     def __post_init__(self) -> None:
@@ -403,6 +404,32 @@ def _smoothness(problem: Problem, exact: Any) -> float:
     return float(grid_smoothness(problem, quantities=exact).U)
 
 
+class DegenerateCase(ValueError):
+    """A drawn problem that tests nothing: U_Q is round-off (0 < |U_Q| below :func:`roundoff_U`), or the
+    penalty's a or lam leaves [1e-8, 1e8]."""
+
+
+#: a and lam must lie in [1 / PENALTY_RANGE, PENALTY_RANGE]
+PENALTY_RANGE = 1e8
+
+
+def roundoff_U(B: float, d: float) -> float:
+    """The smallest |U_Q| told apart from round-off: second differences of L_n in [0, B], computed in
+    floating point, carry errors of order 1e-15 B; divided by d^2, anything below 1e-10 B / d^2 is noise."""
+    return 1e-10 * B / d**2
+
+
+def _check_degenerate(config: dict, U: float, smooth: bool) -> None:
+    d, B = float(config["grid"]["step"]), float(config["loss"].get("B", 1.0))
+    if smooth and 0 < abs(U) < roundoff_U(B, d):
+        raise DegenerateCase(f"U_Q == {U!r} is round-off (|U_Q| < {roundoff_U(B, d):.3g}): a = a_frac / U_Q tests nothing")
+    pen = config.get("penalty")
+    if pen is not None:
+        for key in ("a", "lam"):
+            if not 1 / PENALTY_RANGE <= pen[key] <= PENALTY_RANGE:
+                raise DegenerateCase(f"penalty.{key} == {pen[key]!r} is outside [{1 / PENALTY_RANGE:g}, {PENALTY_RANGE:g}]")
+
+
 def resolve_penalty(spec: CaseSpec, U: float) -> dict | None:
     """The ``[penalty]`` table of a spec: as drawn (``"free"``), none, or a = a_frac / U_Q (``"smooth"``)."""
     mode = spec.knobs["penalty_mode"]
@@ -442,6 +469,7 @@ def build_case(spec: CaseSpec, *, like: Case | None = None) -> Case:
 
     With ``like`` (a case of the same population), the penalty and nu are taken from it rather than
     resolved again: a resampled training set changes U_Q, but the penalty and nu stay those of ``like``.
+    Raises :class:`DegenerateCase` for a draw that tests nothing.
     """
     config = copy.deepcopy(spec.config)
     if like is not None:
@@ -455,10 +483,13 @@ def build_case(spec: CaseSpec, *, like: Case | None = None) -> Case:
         if spec.knobs["penalty_mode"] == "smooth":
             bare = problem_from_config(config)
             U = _smoothness(bare, _enumerate(bare))
+            _check_degenerate(config, U, smooth=True)
             config["penalty"] = resolve_penalty(spec, U)
+            _check_degenerate(config, U, smooth=False)
             problem = problem_from_config(config)
             exact = _enumerate(problem)
         else:
+            _check_degenerate(config, 0.0, smooth=False)
             problem = problem_from_config(config)
             exact = _enumerate(problem)
             U = _smoothness(problem, exact)
@@ -522,7 +553,7 @@ def _toml_value(v: Any) -> str:
 
 
 __all__ = [
-    "DEFAULT_MAX_CODES", "Case", "CaseSpec", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
+    "DEFAULT_MAX_CODES", "Case", "CaseSpec", "DegenerateCase", "roundoff_U", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
     "grids", "loss_tables", "network_tables", "networks", "penalties", "penalty_tables", "populations",
     "problem_configs", "problems", "resolve_nu", "resolve_penalty", "sample_sizes", "teacher_tables", "to_toml",
 ]

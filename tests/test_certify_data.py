@@ -33,7 +33,7 @@ REQUIRED = {"dataset", "n_train", "n_test", "train_error", "test_error", "nonzer
 
 
 # ---------------------------------------------------------------------------------------------------------
-# An independent transcription of V1 and of the Hoeffding certificate (THEORY.md section 3 and L1 with V2's
+# An independent transcription of V1 and of the Hoeffding certificate (docs/theory.md section 3 and L1 with V2's
 # ln M), written here on purpose without qtheory.theory, to check the pipeline's numbers against.
 def _kl(q: float, r: float) -> float:
     out = 0.0

@@ -16,7 +16,8 @@ from qtheory.experiments.pipeline import default_sweep_files, load_records
 from qtheory.experiments.plots import FIGURES, style
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata"]
+NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata",
+         "f8_looseness"]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,8 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
         assert width == round(style.COLUMN_WIDTH * style.DPI) and height > width / 2
     md = (out / "report.md").read_text()
     assert "**Violations: 0.**" in md
-    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V1 on real data"):
+    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V1 on real data",
+                   "## Budget: which term dominates each bound", "## Where the looseness comes from"):
         assert result in md
     summary = json.loads((out / "report.json").read_text())
     assert summary["total_violations"] == 0 and summary["violations"] == []
@@ -59,7 +61,7 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
     # a second run resumes: every cell already done
     proc = subprocess.run([sys.executable, "-m", "qtheory", "figures", "--quick", "--out", str(out), "--no-progress"],
                           capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0 and " 0 run)" in proc.stdout and proc.stdout.count("already done") == 5
+    assert proc.returncode == 0 and " 0 run)" in proc.stdout and proc.stdout.count("already done") == len(default_sweep_files())
 
 
 def test_every_figure_is_column_wide_with_fonts_of_at_least_8_pt(quick_run, monkeypatch):

@@ -1,5 +1,5 @@
 """``qtheory qcd PROBLEM.toml --nu X [--start zero|round|ste|random] [--seed S] [--order cyclic|random]
-[--max-moves N] [--json]``: run Q-CD (THEORY.md, C) to a certified nu-local solution.
+[--max-moves N] [--json]``: run Q-CD (docs/theory.md, C) to a certified nu-local solution.
 
 Prints the final codes, F, the number of accepted moves, the trace (F after each accepted move, coordinate,
 direction) and whether the result is certified nu-local.  Exit status 0 when certified (always 0 with --json),

@@ -26,7 +26,11 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
     from qtheory.solve.dispatch import solve_problem
+    from qtheory.validation import check_positive_real
 
+    if args.max_seconds is not None:
+        check_positive_real(args.max_seconds, "--max-seconds")
+    check_positive_real(args.time_limit, "--time-limit")
     problem = load_problem(args.problem)
     sol = solve_problem(problem, objective=args.objective, method=args.method,
                         max_seconds=args.max_seconds, time_limit=args.time_limit)

@@ -1,5 +1,5 @@
 """``qtheory theory [NAME] [--latex] [--eval SYMBOL=VALUE ...] [--json]``: print, typeset or evaluate one
-result of THEORY.md.
+result of docs/theory.md.
 
 The value printed: L1 the radius D(k); A0, A and B their right-hand sides; L2 the threshold a lam - d
 (c_Q in the JSON); C the move bound F0/nu; V1 the certificate (M defaults to 1; M > 1 is V2's selection

@@ -29,7 +29,7 @@ from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
 
 #: version of the measurement code behind a record; a stored record of another version is recomputed
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 #: keys of certify_dataset's record that are wall times (dropped: records hold no times)
 _TIME_KEYS = ("seconds",)
 
@@ -74,9 +74,15 @@ def run_toy_cell(inst: Instance, cell: Cell) -> dict[str, Any]:
         codes = inst.F_argmin
     else:
         codes, qcd_part = _qcd_part(inst, solver, nu)
-    measured = measure_exact(inst, codes, delta=cfg["delta"], s_rule=cfg["s"], M=cfg["M"], nu=nu)
+    oracle = None
+    if cfg.get("oracle"):
+        from qtheory.experiments.oracle import oracle_radii
+
+        oracle = oracle_radii(inst.problem, inst.problem.n, R=cfg["oracle"]["resamples"], delta=cfg["delta"],
+                              seed=cfg["oracle"]["seed"])
+    measured = measure_exact(inst, codes, delta=cfg["delta"], s_rule=cfg["s"], M=cfg["M"], nu=nu, oracle=oracle)
     record = {"version": RECORD_VERSION, "id": cell.id, "config": cfg,
-              "instance": instance_facts(inst, cfg["delta"], cfg["M"]), **measured}
+              "instance": instance_facts(inst, cfg["delta"], cfg["M"], oracle=oracle), **measured}
     if qcd_part is not None:
         record["qcd"] = qcd_part
     return to_jsonable(record)

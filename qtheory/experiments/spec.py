@@ -29,6 +29,9 @@ Toy sweeps (axis paths start with ``problem.``, ``penalty.``, ``delta`` or ``s``
 ``[penalty]``       the MCP rule (see :mod:`qtheory.experiments.penalty`); omitted: no penalty.
 ``[[solvers]]``     solver runs (see :mod:`qtheory.experiments.cells`): ``kind`` = ``erm`` | ``global`` |
                     ``qcd``; ``repeats = r`` expands to r cells with ``repeat`` = 0..r-1.
+``[oracle]``        optional: ``resamples`` R (and ``seed``): the oracle radius of the population at each n from
+                    R resampled training sets (:mod:`qtheory.experiments.oracle`), and the oracle version of
+                    A0, A and B in every record.
 ``select_over``     axis paths (and ``"solvers"``) selected among after seeing the data: V1's ln M
                     (V2's selection cost) uses M = the product of their sizes (default M = 1).
 
@@ -62,7 +65,7 @@ from qtheory.validation import check_probability
 KINDS = ("toy", "data", "scale")
 COMMON_KEYS = {"name", "description", "kind", "delta", "axes", "variants", "quick"}
 SWEEP_KEYS = {
-    "toy": COMMON_KEYS | {"s", "max_seconds", "problem", "penalty", "solvers", "select_over"},
+    "toy": COMMON_KEYS | {"s", "max_seconds", "problem", "penalty", "solvers", "select_over", "oracle"},
     "data": COMMON_KEYS | {"dataset", "seed", "data", "config"},
     "scale": COMMON_KEYS | {"problem", "penalty", "limits"},
 }
@@ -76,6 +79,7 @@ SOLVER_KEYS = {
     "global": {"kind", "label"},
     "qcd": {"kind", "label", "start", "order", "repeats", "max_moves"},
 }
+ORACLE_KEYS = {"resamples", "seed"}
 DATA_KEYS = {"test_fraction", "prep_fraction", "preprocessing", "start_penalty", "nu", "ste"}
 DEFAULT_DELTA = 0.05
 DEFAULT_MAX_SECONDS = 120.0
@@ -271,6 +275,27 @@ def _selection_size(raw: dict[str, Any], axes: dict[str, list[Any]], variants: l
 
 
 def _toy_base(raw: dict[str, Any], axes: dict, variants: list, solvers: list) -> dict[str, Any]:
+    base = _toy_common(raw, axes, variants, solvers)
+    if "oracle" in raw:
+        base["oracle"] = _oracle_rule(raw["oracle"])
+    return base
+
+
+def _oracle_rule(rule: Any) -> dict[str, int]:
+    from qtheory.validation import check_positive_int
+
+    if not isinstance(rule, dict):
+        raise ValueError("[oracle] must be a table with resamples (and seed)")
+    bad = sorted(set(rule) - ORACLE_KEYS)
+    if bad:
+        raise ValueError(f"unknown key oracle.{bad[0]}; accepted keys: {', '.join(sorted(ORACLE_KEYS))}")
+    if "resamples" not in rule:
+        raise ValueError("missing required key oracle.resamples")
+    return {"resamples": check_positive_int(rule["resamples"], "oracle.resamples", min_val=2),
+            "seed": check_positive_int(rule.get("seed", 0), "oracle.seed", min_val=0)}
+
+
+def _toy_common(raw: dict[str, Any], axes: dict, variants: list, solvers: list) -> dict[str, Any]:
     return {
         "kind": "toy",
         "problem": raw["problem"],

@@ -13,6 +13,7 @@ moment leaves only finished cells (and perhaps a stray ``.tmp-*`` file, removed 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -27,11 +28,22 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, indent=1, allow_nan=False) + "\n"
 
 
+@functools.lru_cache(maxsize=1)
+def file_mode() -> int:
+    """The mode of a newly created file under the process umask (0644 under the usual umask 022); the
+    temporary files of :func:`write_atomic` would otherwise keep ``mkstemp``'s private 0600.  Read once per
+    process (reading the umask means setting it for a moment)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file + fsync + os.replace)."""
+    """Write ``text`` to ``path`` atomically (temporary file + fsync + os.replace), with :func:`file_mode`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=".json")
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
             fh.flush()

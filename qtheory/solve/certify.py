@@ -1,6 +1,6 @@
 """The nu-local certificate (Q-S3ONC), the grid-smoothness constant U_Q and a check of L2's hypotheses.
 
-THEORY.md: beta^ in Q^p is a *nu-local solution* when for every coordinate j and each sign s in {+1, -1} with
+docs/theory.md: beta^ in Q^p is a *nu-local solution* when for every coordinate j and each sign s in {+1, -1} with
 a neighbouring level m_j + s on the grid,
 
     F(beta^ + s d e_j) >= F(beta^) - nu,          F = L_n + P  (P = 0 when the problem has no penalty).
@@ -200,7 +200,7 @@ def grid_smoothness(
 ) -> Smoothness:
     """U_Q of assumption S: exact by enumeration, or a sampled lower estimate.
 
-    On a grid with one step d this is THEORY.md's U_Q.  When layers have uniform grids with different steps
+    On a grid with one step d this is docs/theory.md's U_Q.  When layers have uniform grids with different steps
     d_l, each coordinate's second difference is divided by its own d_j^2 (the analogue with per-coordinate
     steps); grids that are not uniform are refused.
 

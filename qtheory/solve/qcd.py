@@ -1,4 +1,4 @@
-"""Q-CD: quantized coordinate descent to a certified nu-local solution (THEORY.md, result C).
+"""Q-CD: quantized coordinate descent to a certified nu-local solution (docs/theory.md, result C).
 
 Input integer codes m^0 and nu >= 0.  A sweep visits the coordinates j = 1..p (cyclic order, or a fresh
 seeded random permutation each sweep); at coordinate j it tries the neighbour one level up (s = +1), then one

@@ -1,4 +1,4 @@
-"""The single source of every formula of THEORY.md (sympy), with vectorized numeric forms.
+"""The single source of every formula of docs/theory.md (sympy), with vectorized numeric forms.
 
 Numeric helpers (stable names and signatures):
 

@@ -1,4 +1,4 @@
-"""The binary relative entropy kl(q||r) and its upper inverse kl^{-1}(q, c) (THEORY.md, V1).
+"""The binary relative entropy kl(q||r) and its upper inverse kl^{-1}(q, c) (docs/theory.md, V1).
 
 kl(q||r) = q ln(q/r) + (1-q) ln((1-q)/(1-r)),  with 0 ln 0 = 0,
 kl^{-1}(q, c) = max{ r in [q, 1] : kl(q||r) <= c }.

@@ -1,5 +1,5 @@
 """Our variants V1 (Occam-kl certificate), V2 (selection among M configurations) and V3 (quantization
-bias) of THEORY.md section 3 as :class:`Result`s."""
+bias) of docs/theory.md section 3 as :class:`Result`s."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ V1 = Result(
     hypotheses={"n >= 8": sp.Ge(n, 8), "k <= p": sp.Le(k, p)},
     extras={"complexity": V1_COMPLEXITY},
     defaults={"M": 1},
+    budget={"L_n": Ln, "kl gap": klinv(Ln, V1_COMPLEXITY) - Ln},
 )
 
 V2 = Result(

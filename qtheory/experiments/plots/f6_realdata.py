@@ -18,6 +18,8 @@ from qtheory.experiments.plots import style
 
 NAME = "f6_realdata"
 SWEEPS = ("realdata",)
+#: height of a count label and its gap to the error bar, in data units of the 0-1 error axis (0 to 1.1)
+LABEL_HEIGHT, LABEL_GAP, MARKER_PAD = 0.085, 0.015, 0.025
 
 
 def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, list[float]]]:
@@ -44,6 +46,21 @@ def _series(ax, table, key: str, color: str, marker: str, ls: str, label: str, m
                 elinewidth=0.7, label=label)
 
 
+def _count_position(table: dict[str, dict[float, list[float]]], lam: float) -> tuple[float, bool]:
+    """Where the non-zero count of Q-CD's certificate at ``lam`` goes: below the error bar when that space is
+    clear of the other series (their range at ``lam`` plus a marker), otherwise above; the side with more room
+    when neither is clear.  Returns the text's anchor y and whether it is below."""
+    vals = table["qcd_V1"][lam]
+    lo, hi = min(vals) - LABEL_GAP, max(vals) + LABEL_GAP
+    others = [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD) for k in ("qcd_test", "ste_test", "ste_V1")]
+
+    def clash(a: float, b: float) -> float:
+        return max([0.0] + [min(b, o_hi) - max(a, o_lo) for o_lo, o_hi in others])
+
+    below, above = clash(lo - LABEL_HEIGHT, lo), clash(hi, hi + LABEL_HEIGHT)
+    return (lo, True) if below == 0 or below <= above else (hi, False)
+
+
 def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[Path]:
     from matplotlib.ticker import NullFormatter
 
@@ -63,8 +80,9 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         _series(ax, t, "ste_test", style.COLORS["ste"], "v", ":", "STE: test error", mfc="white")
         lams = sorted(t["qcd_test"])
         for lam in lams:
-            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, np.mean(t["qcd_V1"][lam])), textcoords="offset points",
-                        xytext=(0, -10), ha="center", color=style.COLORS["V1"])
+            y, below = _count_position(t, lam)
+            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, y), ha="center", va="top" if below else "bottom",
+                        color=style.COLORS["V1"])
         ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V1"][lams[-1]])), textcoords="offset points",
                     xytext=(0, 4), ha="center", va="bottom", color=style.COLORS["ste"])
         ax.set_xscale("log")
@@ -78,5 +96,7 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         M = int(np.median([r["result"]["M"] for r in recs if r["result"]["dataset"] == name]))
         style.panel_label(ax, f"({'ab'[i]}) {name}: p = {p}, M = {M}")
     if datasets:
-        axes[0].legend(loc="upper right", title=r"numbers: $\|\hat\beta\|_0$")
+        splits = max(len(v) for v in _table(recs, datasets[0])["qcd_test"].values())
+        axes[0].legend(loc="upper right", title=f"mean over {splits} splits, bars: min to max\n"
+                                                r"numbers: mean $\|\hat\beta\|_0$")
     return style.save(fig, out_dir, NAME)
