@@ -5,7 +5,8 @@ Definitions (as in :mod:`qtheory.experiments.report`): a bound is *violated* whe
 L(beta^) - L*_Q exceeds it; *tightness* = bound / realized excess over solutions with a positive excess; a bound
 is *vacuous* when it is >= B - L*_Q (the trivial bound every network meets).  The crossover p of a (s*, n)
 series is the smallest p of the sweep at which the median of B over seeds is below the median of A0, with
-every larger p of the series also below (None when there is none).
+every larger p of the series also below (None when there is none; when it is the smallest p of the series,
+the crossover lies at or below it and the report says "<=").
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def crossover_p(med: dict[int, dict[str, float]]) -> int | None:
 def summarize_scale(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Violations, tightness, vacuous counts per bound, L1 on visited points, crossovers, skipped cells."""
     recs = [rec for _, rec in scale_records(records)]
-    per_bound = {b: {"solutions": 0, "violations": 0, "vacuous": 0, "tightness": []} for b in BOUNDS}
+    per_bound = {b: {"solutions": 0, "violations": 0, "vacuous": 0, "zero_excess": 0, "tightness": []} for b in BOUNDS}
     violations, skipped = [], []
     l1 = {"solutions": 0, "failed": 0, "visited_points": 0, "visited_failed": 0, "worst_ratio": 0.0}
     for sweep, rec in scale_records(records):
@@ -74,6 +75,8 @@ def summarize_scale(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                 v["vacuous"] += int(sol["bounds"][b] >= trivial)
                 if sol["excess"] > 0:
                     v["tightness"].append(sol["bounds"][b] / sol["excess"])
+                else:
+                    v["zero_excess"] += 1
                 if sol["violated"][b]:
                     v["violations"] += 1
                     violations.append({"what": f"{b} below the exact excess", "sweep": sweep, "cell": rec["id"],
@@ -95,8 +98,9 @@ def summarize_scale(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         med = medians_by_p(recs, s_star=s, n=n)
         ps = sorted(med)
         vacuous_from = {b: next((p for p in ps if med[p][b] >= med[p]["trivial"]), None) for b in BOUNDS}
-        crossovers.append({"s_star": s, "n": n, "p_values": ps, "crossover_p": crossover_p(med),
-                           "vacuous_from_p": vacuous_from})
+        cross = crossover_p(med)
+        crossovers.append({"s_star": s, "n": n, "p_values": ps, "crossover_p": cross,
+                           "at_smallest_p": cross is not None and cross == ps[0], "vacuous_from_p": vacuous_from})
     return {"cells": len(recs), "skipped": skipped, "bounds": per_bound, "L1": l1, "series": crossovers,
             "violations": violations}
 
@@ -115,19 +119,20 @@ def render_scale(summary: dict[str, Any]) -> list[str]:
              + f"). Violations: **{len(summary['violations'])}** (expected 0). The realized excess is exact (E1, E2); "
              "A0 uses Gamma = L_n(beta^) - (a certified lower bound on min L_n: the exact minimum where enumerated, "
              "else 0), so Gamma is an upper bound and A0 stays valid.", "",
-             "| bound | solutions | violations | tightness median [range] | vacuous (>= B - L*_Q) |",
-             "|---|---|---|---|---|"]
+             "| bound | solutions | violations | tightness median [range] | zero excess | vacuous (>= B - L*_Q) |",
+             "|---|---|---|---|---|---|"]
     for b, v in summary["bounds"].items():
         t = v["tightness"]
         lines.append(f"| {b} | {v['solutions']} | {v['violations']} | {_fmt(t['median'])} [{_fmt(t['min'])}, "
-                     f"{_fmt(t['max'])}] over {t['n']} | {v['vacuous']} |")
+                     f"{_fmt(t['max'])}] over {t['n']} | {v['zero_excess']} | {v['vacuous']} |")
     l1 = summary["L1"]
     lines += ["", f"L1 on the points Q-CD visited: {l1['visited_points']} points, event failed on "
               f"{l1['visited_failed']} runs; largest |L_n - L| / D(k) = {_fmt(l1['worst_ratio'])}.", "",
               "| s* | n | p values | crossover p (B < A0 from here on) | A0 vacuous from p | B vacuous from p |",
               "|---|---|---|---|---|---|"]
     for s in summary["series"]:
-        lines.append(f"| {s['s_star']} | {s['n']} | {', '.join(map(str, s['p_values']))} | {s['crossover_p']} | "
+        cross = "none" if s["crossover_p"] is None else ("<= " if s["at_smallest_p"] else "") + str(s["crossover_p"])
+        lines.append(f"| {s['s_star']} | {s['n']} | {', '.join(map(str, s['p_values']))} | {cross} | "
                      f"{s['vacuous_from_p']['A0']} | {s['vacuous_from_p']['B']} |")
     lines.append("")
     return lines

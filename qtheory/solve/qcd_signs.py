@@ -56,6 +56,7 @@ def qcd_signs(problem: SignProblem, nu: float, codes0: np.ndarray, start_name: s
               seed: int | None, max_moves: int | None,
               progress: Callable[[dict[str, Any]], None] | None = None) -> Any:
     """Q-CD from ``codes0`` (arguments as :func:`qtheory.solve.qcd.qcd`); returns a ``QCDResult``."""
+    import qtheory.theory  # noqa: F401  (sympy: a one-time import, kept out of the timing)
     from qtheory.solve.qcd import QCDResult
 
     t0 = time.perf_counter()
