@@ -44,8 +44,8 @@ def _panel(ax, recs: list[dict[str, Any]], s_star: int, n: int, letter: str) -> 
     if cross is not None:
         ax.axvline(cross, color=style.COLORS["B"], lw=0.6, ls="--")
         first = "<= " if cross == ps.min() else ""
-        ax.annotate(f"B < A0\nfrom p {first or '= '}{cross:g}", (cross, triv.max()), xytext=(3, -2), textcoords="offset points",
-                    fontsize=6, va="top", color=style.COLORS["B"])
+        ax.annotate(f"B < A0 from p {first or '= '}{cross:g}", (cross, 0.97), xycoords=ax.get_xaxis_transform(),
+                    xytext=(3, 0), textcoords="offset points", fontsize=6, va="top", color=style.COLORS["B"])
     ax.set_xscale("log")
     style.symlog_zero(ax, 1e-2, top * 2)
     style.panel_label(ax, letter)
