@@ -61,13 +61,24 @@ def _skip_reason(cfg: dict[str, Any], limits: dict[str, float]) -> str | None:
     return None
 
 
-def _visited(res) -> np.ndarray:
+def visited_points(res) -> np.ndarray:
+    """Every point a Q-CD run visited, in order: the start, then the codes after each accepted move."""
     codes = res.start_codes.copy()
     out = [codes.copy()]
     for t in res.trace:
         codes[t["j"]] += t["direction"]
         out.append(codes.copy())
     return np.array(out)
+
+
+def l1_on_points(pb, points: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """L1 at each point (rows of codes): the exact deviation |L_n - L| and the radius D(||beta||_0)."""
+    from qtheory.theory import deviation_radius
+
+    dev = np.abs(np.asarray(pb.empirical_risk(points)) - np.asarray(pb.population_risk(points)))
+    D = np.asarray(deviation_radius(np.count_nonzero(points, axis=1), B=float(pb.loss.B), n=pb.n, p=pb.p,
+                                    Qsize=2 * pb.family.K + 1, delta=delta), dtype=float)
+    return dev, D
 
 
 def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
@@ -103,7 +114,6 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
     from qtheory.solve.certify import check_l2_hypotheses
     from qtheory.solve.qcd import qcd
     from qtheory.solve.sign_smoothness import U_UPPER
-    from qtheory.theory import deviation_radius
 
     cfg = cell.config
     limits = {**DEFAULT_LIMITS, **cfg.get("limits", {})}
@@ -127,7 +137,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
         if start == "ste" and n * p > limits["ste_max_np"]:
             continue
         res = qcd(pb, nu, start=start, seed=0)
-        runs[f"qcd-{start}"] = (res.codes, bool(res.local and not res.hit_cap), _visited(res),
+        runs[f"qcd-{start}"] = (res.codes, bool(res.local and not res.hit_cap), visited_points(res),
                                 {"moves": res.moves, "sweeps": res.sweeps, "F0": res.F0,
                                  "start_nnz": int(np.count_nonzero(res.start_codes))})
     Ln_lower, lower_kind = 0.0, "0 (L_n >= 0)"
@@ -144,9 +154,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
                      local=local and label != "erm", l2_ok=l2.all_hold, delta=delta)
         m.update(info, certified_local=bool(local))
         if visited is not None:
-            dev = np.abs(np.asarray(pb.empirical_risk(visited)) - np.asarray(pb.population_risk(visited)))
-            D = np.asarray(deviation_radius(np.count_nonzero(visited, axis=1), B=float(pb.loss.B), n=n, p=p,
-                                            Qsize=2 * fam.K + 1, delta=delta), dtype=float)
+            dev, D = l1_on_points(pb, visited, delta)
             m["L1_visited"] = {"points": int(len(visited)), "max_ratio": float(np.max(dev / D)),
                                "held": bool(np.all(dev <= D))}
         solutions[label] = m
