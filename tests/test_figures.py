@@ -16,7 +16,7 @@ from qtheory.experiments.pipeline import default_sweep_files, load_records
 from qtheory.experiments.plots import FIGURES, style
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata",
+NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata", "f7_sparse_dense",
          "f8_looseness"]
 
 
@@ -49,7 +49,8 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
     md = (out / "report.md").read_text()
     assert "**Violations: 0.**" in md
     for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V1 on real data",
-                   "## Budget: which term dominates each bound", "## Where the looseness comes from"):
+                   "## Budget: which term dominates each bound", "## Where the looseness comes from",
+                   "## Sparse vs dense, measured"):
         assert result in md
     summary = json.loads((out / "report.json").read_text())
     assert summary["total_violations"] == 0 and summary["violations"] == []

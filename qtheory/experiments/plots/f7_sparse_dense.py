@@ -45,7 +45,8 @@ def _panel(ax, recs: list[dict[str, Any]], s_star: int, n: int, letter: str) -> 
         ax.axvline(cross, color=style.COLORS["B"], lw=0.6, ls="--")
         first = "<= " if cross == ps.min() else ""
         ax.annotate(f"B < A0 from p {first or '= '}{cross:g}", (cross, 0.97), xycoords=ax.get_xaxis_transform(),
-                    xytext=(3, 0), textcoords="offset points", fontsize=6, va="top", color=style.COLORS["B"])
+                    xytext=(3, 0), textcoords="offset points", fontsize=style.FONT_SIZE, va="top",
+                    color=style.COLORS["B"])
     ax.set_xscale("log")
     style.symlog_zero(ax, 1e-2, top * 2)
     style.panel_label(ax, letter)
