@@ -12,6 +12,18 @@ import importlib
 import os
 import sys
 
+from qtheory.codes_arg import join_option_values
+
+DESCRIPTION = """qtheory: theory verification for the generalization of quantized neural networks
+(exact solvers, the bounds evaluated symbolically, property tests that try to break them)."""
+EXIT_STATUS = """exit status (every command, with or without --json):
+  0  success
+  1  a negative verdict: not certified optimal (solve), not nu-local (certify, qcd), a hypothesis not met
+     (theory), refuted (check-variant), violations found (sweep, figures); evaluate and certify-data
+     report numbers and pass no verdict
+  2  a user error (a bad argument or input file), reported as one line on stderr
+  130  interrupted; 141 the reader of stdout went away (qtheory ... | head)"""
+
 # subcommand name -> (module under qtheory.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("solve", "exact global optimum of a toy problem (enumeration or a certified exact solver)"),
@@ -43,7 +55,9 @@ def _available() -> dict[str, tuple[str, str]]:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Build the parser; with ``only`` set, import just that subcommand's module."""
-    parser = _Parser(prog="qtheory", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="qtheory", description=DESCRIPTION, epilog=EXIT_STATUS,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in _available().items():
@@ -57,10 +71,23 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """The installed package's version (package metadata), or the source tree's when it is not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("qtheory")
+    except PackageNotFoundError:
+        from qtheory import __version__
+
+        return __version__
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = join_option_values(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), None)
-    only = first if first in COMMANDS else None
+    only = first if first in COMMANDS else ("" if first is None and "--version" in argv else None)
     parser = build_parser(only)
     try:
         args = parser.parse_args(argv)

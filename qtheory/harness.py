@@ -379,8 +379,10 @@ class _Search:
         key = spec_key(spec)
         if any(spec_key(s) == key for _, _, s in self.elites):
             return
+        # among equal scores the newest first: a move along a plateau of equal slack is kept, so that the walk
+        # can cross it (e.g. K + 1 first, then a lam / d beyond the old range)
         self.elites.append((score, self.examples, spec))
-        self.elites.sort(key=lambda e: (e[0], e[1]))
+        self.elites.sort(key=lambda e: (e[0], -e[1]))
         del self.elites[ELITES:]
 
     def _starts(self) -> list[CaseSpec]:
@@ -494,7 +496,7 @@ class _Search:
         if not starts:
             return
         start = starts[min(int(self.rng.exponential(1.5)), len(starts) - 1)]
-        moves = 1 + int(self.rng.random() < 0.3)
+        moves = 1 + int(self.rng.random() < 0.5)
         self.evaluate(neighbour(start, self.rng, moves=moves), "directed")
 
     def extreme_step(self, spec: CaseSpec) -> None:

@@ -18,15 +18,17 @@ Solution quantities (one number per solution beta^):
   F (F(beta^) = L_n + P; L_n without a penalty), pen (P(beta^)), Gamma (F(beta^) - min F), Gamma_ref
   (max(0, F(beta^) - F(beta*_eps)): the smallest Gamma with F(beta^) <= F(beta*_eps) + Gamma), dev
   (|L_n(beta^) - L(beta^)|), min_nz (min |beta^_j| over non-zero codes, +inf if none), max_abs (max |beta^_j|),
-  is_local (1 if beta^ is a nu-local solution, else 0; e.g. "every global minimizer is 0-local").
+  is_local (1 if beta^ is a nu-local solution, else 0; NaN for a tie up to round-off; e.g. "every global
+  minimizer is 0-local").
 Q-CD quantities (solutions = "qcd" only): moves (accepted moves), F0 (F at the start), local (1 if the
   reference certificate says nu-local, else 0), min_drop (smallest decrease of F over accepted moves, +inf with
   none), hit_cap (1 if a move cap stopped it).
 
 Solutions (``solutions``):
   ``"global"`` -- every global minimizer of F (points with F - min F <= tol by the reference evaluation);
-  ``"local"``  -- every nu-local solution of Q^p (all of them: the exact F table decides where it clears the
-                  threshold by more than its round-off, the reference evaluation decides the rest; each point
+  ``"local"``  -- every nu-local solution of Q^p (all of them, :func:`certified_local_mask`: the exact F table
+                  decides where it clears the threshold by more than its round-off, the reference evaluation
+                  decides the rest, and points tied with the threshold up to round-off are left out; each point
                   that decides a verdict is re-certified by ``qtheory.solve.certify.certify_local``);
   ``"qcd"``    -- the outputs of Q-CD (``qtheory.solve.qcd``) from the drawn starts;
   ``"any"``    -- every point of Q^p (claims "for all beta at once", like L1).
@@ -143,8 +145,10 @@ def canonical(expr: sp.Basic, where: str = "claim") -> sp.Basic:
     return expr.xreplace({x: _CANONICAL[x.name] for x in expr.free_symbols})
 
 
-def names_in(expr: sp.Basic) -> set[str]:
-    return {quantity_name(x) for x in expr.free_symbols}
+@functools.lru_cache(maxsize=4096)
+def names_in(expr: sp.Basic) -> frozenset[str]:
+    """The names of the quantities ``expr`` uses (cached: claims are judged on thousands of cases)."""
+    return frozenset(quantity_name(x) for x in expr.free_symbols)
 
 
 # ===================================================================================== the variant
@@ -208,7 +212,7 @@ class Variant:
     @property
     def quantities(self) -> set[str]:
         """Names of the quantities the claim and the assumptions use."""
-        out = names_in(self.claim)
+        out = set(names_in(self.claim))
         for rel in self.assumptions.values():
             out |= names_in(rel)
         return out
@@ -409,18 +413,18 @@ class Points:
 ROUND_OFF = 1e-10
 
 
-def reference_local(case: Case, index: np.ndarray, nu: float) -> np.ndarray:
-    """Whether each point (rows of table indices ``index``, (m, p)) is nu-local, by the reference evaluation
-    of F at the point and its (at most 2p) grid neighbours, batched: F(neighbour) >= F(beta) - nu for all."""
+def reference_margin(case: Case, index: np.ndarray, nu: float) -> np.ndarray:
+    """min over the (at most 2p) grid neighbours of F(neighbour) - F(beta) + nu for each point (rows of table
+    indices ``index``, (m, p)), by the reference evaluation of F, batched; beta is nu-local iff it is >= 0."""
     from qtheory.solve.certify import objective_F
 
     pb = case.problem
     index = np.asarray(index, dtype=np.int64).reshape(-1, pb.p)
     m = index.shape[0]
     if m == 0:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0)
     shape = case.exact.tables["empirical"].shape
-    rows, owner = [index], [np.arange(m)]
+    rows, owner = [index], []
     for j in range(pb.p):
         for step in (-1, 1):
             nb = index.copy()
@@ -428,26 +432,29 @@ def reference_local(case: Case, index: np.ndarray, nu: float) -> np.ndarray:
             ok = (nb[:, j] >= 0) & (nb[:, j] < shape[j])
             rows.append(nb[ok])
             owner.append(np.flatnonzero(ok))
-    allidx = np.concatenate(rows)
-    F_all = np.atleast_1d(objective_F(pb, pb.codes_from_indices(allidx)))
-    F0, F_nb, who = F_all[:m], F_all[m:], np.concatenate(owner[1:])
-    bad = np.zeros(m, dtype=bool)
-    np.logical_or.at(bad, who, F_nb < F0[who] - nu)
-    return ~bad
+    F_all = np.atleast_1d(objective_F(pb, pb.codes_from_indices(np.concatenate(rows))))
+    F0, F_nb, who = F_all[:m], F_all[m:], np.concatenate(owner)
+    margin = np.full(m, np.inf)
+    np.minimum.at(margin, who, F_nb - F0[who] + nu)
+    return margin
 
 
 def certified_local_mask(case: Case, nu: float) -> np.ndarray:
-    """The nu-local points of Q^p (canonical table shape), exactly: the table decides where every neighbour
-    difference clears the threshold -nu by more than :data:`ROUND_OFF`, and the reference evaluation decides
-    the points where one does not (:func:`reference_local`)."""
+    """Locality of every point of Q^p (canonical table shape): 1.0 nu-local, 0.0 not, NaN where floating
+    point cannot decide.  The table decides where every neighbour difference clears the threshold -nu by more
+    than :data:`ROUND_OFF` (or misses it by more); elsewhere the reference evaluation gives the smallest margin
+    F(neighbour) - F(beta) + nu: local when it is 0 exactly or above ROUND_OFF, not local below -ROUND_OFF,
+    and undecided (NaN) when 0 < |margin| <= ROUND_OFF, a tie up to round-off."""
     F_tab = _F_table(case)
     core = local_mask(F_tab, nu, slack_=-ROUND_OFF)
     border = local_mask(F_tab, nu, slack_=ROUND_OFF) & ~core
-    out = core.copy()
+    out = core.astype(float)
     flat = np.flatnonzero(border.ravel())
     if flat.size:
-        index = np.stack(np.unravel_index(flat, F_tab.shape), axis=1)
-        out.ravel()[flat] = reference_local(case, index, nu)
+        margin = reference_margin(case, np.stack(np.unravel_index(flat, F_tab.shape), axis=1), nu)
+        verdict = np.where(margin >= 0, 1.0, 0.0)
+        verdict[(np.abs(margin) <= ROUND_OFF) & (margin != 0)] = np.nan
+        out.ravel()[flat] = verdict
     return out
 
 
@@ -472,10 +479,10 @@ def solution_points(case: Case, kind: str, scalars: Mapping[str, float], tol: fl
             F_ref = np.atleast_1d(objective_F(pb, pb.codes_from_indices(idx)))
             flat = flat[F_ref - scalars["Fmin"] <= tol]
     else:
-        flat = np.flatnonzero(local_tab.ravel())
+        flat = np.flatnonzero(local_tab.ravel() == 1.0)
     index = np.stack(np.unravel_index(flat, F_tab.shape), axis=1) if flat.size else np.zeros((0, pb.p), dtype=np.int64)
     codes = pb.codes_from_indices(index) if flat.size else index
-    is_loc = local_tab.ravel()[flat].astype(float) if local_tab is not None else np.nan
+    is_loc = local_tab.ravel()[flat] if local_tab is not None else np.nan
     values = point_quantities(
         case, scalars, codes, tables["empirical"].ravel()[flat], tables["population"].ravel()[flat],
         F_tab.ravel()[flat], is_loc,
@@ -656,6 +663,6 @@ __all__ = [
     "R", "U", "Variant", "a", "atoms", "canonical", "d", "delta", "dev", "eps", "evaluate", "evaluate_case",
     "excess", "hit_cap", "holds", "k", "lam", "local", "local_mask", "max_abs", "min_drop", "min_nz", "moves",
     "n", "nu", "p", "pen", "point_quantities", "problem_quantities", "reference_quantities", "risk", "s",
-    "slack", "solution_points", "is_local", "Lcont", "Linf", "certified_local_mask", "reference_local", "sides_of",
+    "slack", "solution_points", "is_local", "Lcont", "Linf", "certified_local_mask", "reference_margin", "sides_of",
     "CONTINUOUS_QUANTITIES",
 ]

@@ -244,7 +244,7 @@ def test_oracle_split_multiplies_to_the_tightness(toy, inst, s_rule):
 
 
 def test_report_budget_and_split_summaries(toy, inst):
-    from qtheory.experiments.looseness import budget_summary, render, split_summary
+    from qtheory.experiments.looseness import budget_summary, radius_summary, render, split_summary
     from qtheory.experiments.measure import instance_facts
 
     o = oracle_radii(toy, 60, R=50, delta=0.05, seed=0)
@@ -264,5 +264,84 @@ def test_report_budget_and_split_summaries(toy, inst):
     assert row["cells"] == 2
     assert row["union"] == pytest.approx(np.median([r["bounds"]["A0"]["oracle"]["union_factor"] for r in recs]))
     assert row["radius"] == pytest.approx(recs[0]["instance"]["oracle"]["dense_ratio"])
-    text = "\n".join(render({"results": {"budget": budget, "looseness": split}}))
-    assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text
+    radii = radius_summary({"sw": recs})["sw"]["60"]
+    D = [float(RESULTS["L1"].evaluate(k=k, B=1.0, n=60, p=6, Qsize=5, delta=0.05)) for k in range(7)]
+    np.testing.assert_allclose(radii["ratio_by_k"], np.array(D) / o.by_k, rtol=1e-12)
+    assert radii["O_dense"] == o.dense
+    text = "\n".join(render({"results": {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}}))
+    assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text and "| 60 | " in text
+
+
+RADEMACHER = {"grid": {"K": 1, "step": 0.5}, "model": {"kind": "linear", "layers": [6, 1]},
+              "loss": {"kind": "squared", "B": 4.0},
+              "data": {"kind": "rademacher", "n": 100, "seed": 0, "teacher_codes": [1, 0, -1, 0, 0, 0], "sigma": 0.5},
+              "penalty": {"a": 0.45, "lam": 1.5}}
+
+
+def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, capsys, monkeypatch):
+    pb = problem_from_config(RADEMACHER)
+    codes = np.array([1, 1, -1, 0, 0, 0])
+    out = evaluate_point(pb, codes, nu=0.001, start=np.zeros(6, dtype=int))
+    q = out["quantities"]
+    grid = np.array(np.meshgrid(*[np.arange(-1, 2)] * 6, indexing="ij")).reshape(6, -1).T
+    assert q["L*_Q"] == pytest.approx(pb.population_risk(grid).min(), abs=1e-12)  # E2, checked by brute force
+    assert q["excess"] == pytest.approx(pb.population_risk(codes) - q["L*_Q"], abs=1e-12)
+    # 3^6 points: min L_n and min F are enumerated, so Gamma_Ln and Gamma_F are exact
+    assert q["min L_n"] == pytest.approx(pb.empirical_risk(grid).min(), abs=1e-12)
+    assert q["Gamma_F"] == pytest.approx(pb.objective(codes, "penalized") - pb.objective(grid, "penalized").min(),
+                                         abs=1e-12)
+    # beyond the enumeration limit min L_n is replaced by 0: Gamma_Ln is an upper bound, so A0 stays valid
+    monkeypatch.setattr("qtheory.evaluate.SMALL_ENUMERATION", 100)
+    big = evaluate_point(pb, codes, nu=0.001)["quantities"]
+    assert big["min L_n"] is None and big["Gamma_Ln_is_upper_bound"] and big["Gamma_Ln"] == pb.empirical_risk(codes)
+    teacher = np.array([1, 0, -1, 0, 0, 0])
+    gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(teacher, "penalized"))
+    assert q["Gamma_ref"] == pytest.approx(gam) and q["Gamma_ref_s"] == 2
+    num = dict(B=4.0, n=100, p=6, Qsize=3, delta=0.05, a=0.45, lam=1.5, d=0.5)
+    for name in ("A", "B"):
+        b = out["bounds"][name]
+        assert b["value"] == pytest.approx(float(RESULTS[name].evaluate(s=2, eps=0.0, Gamma=gam, **num)))
+        assert sum(b["terms"].values()) == pytest.approx(b["value"], rel=1e-12)
+    assert q["U_Q_is"] == "exact" and q["U_Q"] <= 2.0 + 1e-12  # enumerable here; E3: U_Q <= 2
+    assert out["C"]["bound F0/nu"] == pytest.approx(pb.objective(np.zeros(6), "penalized") / 0.001)
+    path = _problem_file(tmp_path, RADEMACHER)
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,0,0", "--s", "1"]) == 2
+    assert "eps is exact only for s in [2, 6]" in capsys.readouterr().err
+
+
+def test_scale_records_store_each_bound_as_its_terms():
+    import copy
+
+    from qtheory.experiments.scale_cells import run_scale_cell
+    from qtheory.experiments.spec import Cell, default_sweeps_dir, load_sweep
+
+    cells = load_sweep(default_sweeps_dir() / "sparse_dense.toml").cells(quick=True)
+    cfg = copy.deepcopy(next(c.config for c in cells if c.config["problem"]["data"]["p"] == 100))
+    cfg["problem"]["data"]["n"] = 200
+    rec = run_scale_cell(Cell("t", cfg), version=0)
+    assert rec["solutions"]
+    for sol in rec["solutions"].values():
+        assert {"A0", "V1"} <= set(sol["terms"]) and set(sol["terms"]) <= set(sol["bounds"])
+        for name, terms in sol["terms"].items():
+            assert sum(terms.values()) == pytest.approx(sol["bounds"][name], rel=1e-12), name
+
+
+def test_evaluate_exits_1_when_an_applicable_bound_is_violated(tmp_path, capsys, monkeypatch):
+    import qtheory.evaluate as ev
+
+    path = _problem_file(tmp_path, toy_config("tanh_squared"))
+    real = ev.evaluate_point
+
+    def with_violation(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["bounds"]["A0"]["violated"] = True  # as on a sample outside L1's event
+        out["bounds"]["B"]["violated"] = True  # B's hypotheses fail here (not 0-local): no verdict from it
+        return out
+
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(ev, "evaluate_point", with_violation)
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0"]) == 1
+    text = capsys.readouterr().out
+    assert text.count("VIOLATED") == 1 and "A0 " in text.split("VIOLATED")[0].splitlines()[-1]
+    assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0", "--json"]) == 1

@@ -2,13 +2,15 @@
 net on real data by Q-CD (STE warm start), choose among M configurations on the training split only (by
 default the best training fit among those whose V1 is within a budget, see ``--max-bound``), and certify
 its test error with V1 on the 0-1 error (ln M included); the Hoeffding certificate and the STE baseline are
-reported beside it.  Progress goes to stderr."""
+reported beside it.  Progress goes to stderr.
+
+The command reports a bound and passes no verdict: exit status 0 whenever a certificate is computed (with or
+without --json), 2 on bad input."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -38,26 +40,25 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smallest-bound", action="store_true",
                         help="choose the configuration with the smallest V1 bound instead of the budget rule")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
-
-    def say(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+    from qtheory.progress import Progress
 
     if args.smallest_bound and args.max_bound is not None:
         raise ValueError("--smallest-bound and --max-bound exclude each other: give one selection rule")
     max_bound = None if args.smallest_bound else (DEFAULT_MAX_BOUND if args.max_bound is None else args.max_bound)
-    record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
-                             prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
-                             start_penalty=args.start_penalty, max_bound=max_bound,
-                             progress=None if args.quiet else say)
+    with Progress(f"certify-data {args.dataset}", unit="configurations", enabled=not args.quiet) as bar:
+        record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
+                                 prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
+                                 start_penalty=args.start_penalty, max_bound=max_bound,
+                                 progress=lambda msg: bar.update(1, msg))
     if args.json:
         print(json.dumps(record))
-        return 0
-    print(format_record(record))
+    else:
+        print(format_record(record))
     return 0
 
 

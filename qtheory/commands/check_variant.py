@@ -31,7 +31,6 @@ import importlib.util
 import json
 import re
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -63,6 +62,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
                         help="report bound / bounded and bound - bounded of each relation over the checked solutions")
     parser.add_argument("--save", metavar="DIR", help="write each counterexample's problem file into DIR")
     parser.add_argument("--json", action="store_true", help="print JSON (one object per variant)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
 
 
 def load_variants(path: str | Path) -> list[Any]:
@@ -122,9 +122,11 @@ def user_file_error(path: Path, exc: BaseException) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.harness import check_variant
+    from qtheory.progress import Progress
     from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
-    check_positive_real(args.budget, "--budget")
+    if args.budget is not None:  # None: the default budget, or --max-examples alone
+        check_positive_real(args.budget, "--budget")
     check_positive_int(args.seed, "--seed", min_val=0)
     check_probability(args.false_alarm, "--false-alarm")
     check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
@@ -138,15 +140,17 @@ def run(args: argparse.Namespace) -> int:
         variants = chosen
     verdicts = []
     for v in variants:
-        progress = _Progress(v.name) if sys.stderr.isatty() else None
-        verdict = check_variant(
-            v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
-            shrink_seconds=args.shrink_seconds, shrink_examples=args.shrink_examples,
-            max_examples=args.max_examples, database=False if args.no_database else None,
-            tightness=args.tightness, progress=progress,
-        )
-        if progress is not None:
-            progress.done()
+        with Progress(f"check-variant {v.name}", unit="examples", enabled=not args.no_progress) as bar:
+            def progress(info: dict[str, Any]) -> None:
+                bar.advance_to(info["examples"], f"smallest slack {info['min_slack']:.4g}")
+
+            verdict = check_variant(
+                v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
+                shrink_seconds=args.shrink_seconds, shrink_examples=args.shrink_examples,
+                max_examples=args.max_examples, database=False if args.no_database else None,
+                tightness=args.tightness, progress=progress,
+            )
+            bar.close(verdict.verdict)
         verdicts.append(verdict)
         if args.save and verdict.counterexample is not None:
             out = Path(args.save)
@@ -160,23 +164,6 @@ def run(args: argparse.Namespace) -> int:
         objs = [vd.to_json() for vd in verdicts]
         print(json.dumps(objs[0] if len(objs) == 1 else objs, indent=1))
     return 1 if any(vd.refuted for vd in verdicts) else 0
-
-
-class _Progress:
-    """A one-line progress report on stderr, refreshed at most every second."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.last = name, 0.0
-
-    def __call__(self, info: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if now - self.last >= 1.0:
-            self.last = now
-            print(f"\r{self.name}: {info['examples']} examples, smallest slack {info['min_slack']:.4g}, "
-                  f"{info['seconds']:.0f} s", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        print("", file=sys.stderr)
 
 
 def describe(variant: Any, verdict: Any) -> str:

@@ -16,7 +16,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run the cells on a Dask distributed scheduler at ADDRESS instead of local workers")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--no-progress", action="store_true", help="no progress on stderr (a bar on a terminal, plain lines otherwise)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Where the bounds lose: the budget of each bound and the split of its looseness (report sections).
 
-* **Budget.**  Every sweep record stores each bound's named terms (``Result.terms``; they sum to the bound).
+* **Budget.**  Every sweep record stores each bound's named terms (``Result.terms``; they sum to the bound):
+  toy records under ``bounds.<name>.terms``, scale records under ``solutions.<label>.terms.<name>``.
   For each result (A0, A, B, V1) and regime, :func:`budget_summary` gives how often each term is the largest
   and its median share term / bound.  Regimes: n small or large (at most / above the median of the distinct
   n of that result's cells) and, where the records have more than one p, p small or large (same rule).
@@ -9,7 +10,8 @@
   bound / excess = (bound / oracle bound) x (oracle bound / excess): "concentration + union bound" times
   "the excess-risk argument".  :func:`split_summary` gives, per result and n, the medians of the tightness,
   of both factors (over cells with a positive excess) and of the radius ratios D_dense / O_dense and
-  D(s) / O(s) at the bound's s.
+  D(s) / O(s) at the bound's s; :func:`radius_summary` gives O(k), O_dense and D(k)/O(k), D_dense/O_dense
+  per n.
 """
 
 from __future__ import annotations
@@ -34,12 +36,27 @@ def _regime(value: int, cut: float, name: str) -> str:
     return f"{name} <= {cut:g}" if value <= cut else f"{name} > {cut:g}"
 
 
+def _budget_rows(records: dict[str, list[dict[str, Any]]], name: str) -> Iterable[tuple[int, int, dict[str, Any]]]:
+    """(n, p, {"value", "terms"}) of bound ``name`` in every toy record and every solution of a scale record."""
+    for _, rec in _toy(records):
+        entry = rec["bounds"].get(name)
+        if entry is not None and entry.get("terms"):
+            yield rec["instance"]["n"], rec["instance"]["p"], entry
+    for recs in records.values():
+        for rec in recs:
+            if rec["config"]["kind"] != "scale" or "solutions" not in rec:
+                continue
+            for sol in rec["solutions"].values():
+                if name in sol["bounds"] and name in sol.get("terms", {}):
+                    yield rec["instance"]["n"], rec["instance"]["p"], {"value": sol["bounds"][name],
+                                                                       "terms": sol["terms"][name]}
+
+
 def budget_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per result and regime: cells, how often each term is the largest, and each term's median share."""
     out: dict[str, Any] = {}
     for name in BUDGET_BOUNDS:
-        rows = [(rec["instance"]["n"], rec["instance"]["p"], rec["bounds"][name]) for _, rec in _toy(records)
-                if name in rec["bounds"] and rec["bounds"][name].get("terms")]
+        rows = list(_budget_rows(records, name))
         if not rows:
             continue
         n_cut = float(np.median(sorted({r[0] for r in rows})))
@@ -86,6 +103,21 @@ def split_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
+def radius_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per sweep and n: the oracle radii O(k), O_dense and the ratios D(k)/O(k), D_dense/O_dense (the oracle
+    depends on the population and n only, so one instance per n is shown)."""
+    out: dict[str, Any] = {}
+    for sweep, rec in _toy(records):
+        inst = rec["instance"]
+        if "oracle" not in inst:
+            continue
+        out.setdefault(sweep, {}).setdefault(str(inst["n"]), {
+            "O_by_k": inst["oracle"]["by_k"], "D_by_k": inst["L1"]["D_by_k"], "ratio_by_k": inst["oracle"]["radius_ratio_by_k"],
+            "O_dense": inst["oracle"]["dense"], "D_dense": inst["dense_event"]["D_dense"],
+            "dense_ratio": inst["oracle"]["dense_ratio"], "R": inst["oracle"]["R"]})
+    return {sw: dict(sorted(rows.items(), key=lambda kv: int(kv[0]))) for sw, rows in out.items()}
+
+
 def render(summary: dict[str, Any]) -> list[str]:
     """Markdown lines: the budget table and the looseness split (empty if the summary has neither)."""
     res = summary["results"]
@@ -117,7 +149,15 @@ def render(summary: dict[str, Any]) -> list[str]:
                 lines.append(f"| {name} | {n} | {r['cells']} | {_fmt(r['tightness'])} | {_fmt(r['union'])} | "
                              f"{_fmt(r['argument'])} | {_fmt(r['radius'])} |")
         lines.append("")
+    for sweep, rows in (res.get("oracle_radius") or {}).items():
+        lines += [f"Oracle radius of the `{sweep}` population against the theorem's radius, per sparsity k "
+                  "(O from R resampled training sets; ratio = D(k)/O(k)):", "",
+                  "| n | O_dense | D_dense / O_dense | O(k), k = 0..p | D(k) / O(k), k = 0..p |", "|---|---|---|---|---|"]
+        for n, r in rows.items():
+            lines.append(f"| {n} | {_fmt(r['O_dense'])} | {_fmt(r['dense_ratio'])} | "
+                         f"{' '.join(_fmt(x, 2) for x in r['O_by_k'])} | {' '.join(_fmt(x, 2) for x in r['ratio_by_k'])} |")
+        lines.append("")
     return lines
 
 
-__all__ = ["budget_summary", "render", "split_summary"]
+__all__ = ["budget_summary", "radius_summary", "render", "split_summary"]

@@ -82,6 +82,19 @@ def instance_facts(inst: Instance, delta: float, M: int, oracle: Any = None) -> 
     return out
 
 
+def v1_excess_bound(Ln: float, nnz: int, num: dict[str, Any], L_star: float, M: int = 1
+                    ) -> tuple[float, dict[str, float], float]:
+    """V1 for the loss divided by B, as an excess bound: B kl^{-1}(L_n/B, c) - L*_Q, its terms (B L_n/B, B times
+    the kl gap, -L*_Q; they sum to it) and the risk bound B kl^{-1}(L_n/B, c).  ``num``: B, n, p, Qsize, delta."""
+    from qtheory.theory import V1
+
+    at = dict(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"], delta=num["delta"], M=M)
+    risk_bound = num["B"] * _f(V1.evaluate(**at))
+    terms = {label: num["B"] * _f(v) for label, v in V1.terms(**at).items()}
+    terms["-L*_Q"] = -L_star
+    return risk_bound - L_star, terms, risk_bound
+
+
 # ================================================================================ exact problems
 def _bound_entry(value: float, excess: float, *, violated: bool, tol: float, terms: dict[str, Any] | None = None,
                  **extra: Any) -> dict[str, Any]:
@@ -132,7 +145,7 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
     :class:`qtheory.experiments.oracle.OracleRadii` at this n and delta', or None.  A and B are recorded
     only where their hypotheses hold, unless ``all_bounds`` (then each entry says which hypotheses fail)."""
     from qtheory.solve.certify import certify_local
-    from qtheory.theory import A, A0, B, L2, V1
+    from qtheory.theory import A, A0, B, L2
     from qtheory.theory.oracle import argument_terms
 
     pb, base = inst.problem, inst.base
@@ -157,13 +170,9 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
     if oracle is not None:
         _oracle_entry(bounds["A0"], argument_terms("A0", _at(a0_terms, 0), radius_dense=oracle.dense), excess, tol)
 
-    v1_num = dict(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"], delta=delta, M=M)
-    v1 = _f(V1.evaluate(**v1_num))
-    v1_excess = num["B"] * v1 - base.L_star
-    v1_terms = {label: num["B"] * _f(v) for label, v in V1.terms(**v1_num).items()}
-    v1_terms["-L*_Q"] = -base.L_star
-    bounds["V1"] = _bound_entry(v1_excess, excess, violated=L / num["B"] > v1, tol=tol, terms=v1_terms,
-                                risk_bound=num["B"] * v1)
+    v1_excess, v1_terms, risk_bound = v1_excess_bound(Ln, nnz, num, base.L_star, M)
+    bounds["V1"] = _bound_entry(v1_excess, excess, violated=L > risk_bound, tol=tol, terms=v1_terms,
+                                risk_bound=risk_bound)
 
     if pb.penalty is not None and inst.step is not None:
         a, lam, d = pb.penalty.a, pb.penalty.lam, inst.step

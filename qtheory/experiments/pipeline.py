@@ -65,14 +65,19 @@ def run_sweeps(out: str | Path, *, quick: bool, jobs: int, dask: str | None, pro
     return runs, records
 
 
-def make_figures(records: dict[str, list[dict[str, Any]]], out: str | Path, *, quick: bool = False) -> list[Path]:
-    """Every figure from the records; a quick run's figures carry :data:`QUICK_LABEL` across every panel."""
+def make_figures(records: dict[str, list[dict[str, Any]]], out: str | Path, *, quick: bool = False,
+                 progress: bool | None = None) -> list[Path]:
+    """Every figure from the records; a quick run's figures carry :data:`QUICK_LABEL` across every panel.
+    ``progress``: as for :func:`qtheory.experiments.runner.run_sweep` (one unit per figure module)."""
     from qtheory.experiments.plots import FIGURES, style
+    from qtheory.progress import Progress
 
     paths = []
-    with style.stamp(QUICK_LABEL if quick else None):
+    with style.stamp(QUICK_LABEL if quick else None), \
+            Progress("drawing figures", len(FIGURES), unit="figures", enabled=progress) as bar:
         for module in FIGURES:
             paths += module.plot({k: records.get(k, []) for k in module.SWEEPS}, out)
+            bar.update(1, module.__name__.rsplit(".", 1)[-1])
     return paths
 
 
@@ -96,6 +101,6 @@ def main_job(out: str | Path, *, quick: bool = False, jobs: int = 1, dask: str |
     """Run the default sweeps (resuming), then write every figure and the report under ``out``."""
     runs, records = run_sweeps(out, quick=quick, jobs=jobs, dask=dask, progress=progress, say=say)
     result = JobResult(runs=runs)
-    result.figures = make_figures(records, out, quick=quick)
+    result.figures = make_figures(records, out, quick=quick, progress=progress)
     result.report, result.summary = write_report(records, out, quick=quick)
     return result

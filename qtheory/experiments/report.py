@@ -222,9 +222,10 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     if any(True for _ in _data(records)):
         results["V1_realdata"], v = _realdata(records)
         violations += v
-    from qtheory.experiments.looseness import budget_summary, split_summary
+    from qtheory.experiments.looseness import budget_summary, radius_summary, split_summary
 
     results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
+    results["oracle_radius"] = radius_summary(records)
     from qtheory.experiments.scale_summary import summarize_scale
 
     results["scale"] = summarize_scale(records)

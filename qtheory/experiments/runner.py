@@ -8,7 +8,6 @@ sweep keeps every record written so far, and a re-run computes exactly the missi
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Iterable, Iterator
 from qtheory.experiments.cells import RECORD_VERSION, run_task
 from qtheory.experiments.spec import Cell, Sweep, group_cells
 from qtheory.experiments.store import Store
+from qtheory.progress import Progress
 from qtheory.validation import check_positive_int
 
 
@@ -81,7 +81,8 @@ def run_sweep(
 
     ``jobs``: joblib workers (processes; 1 runs in this process).  ``dask``: address of a Dask distributed
     scheduler (``tcp://host:8786``), used instead of joblib.  ``quick``: the sweep's quick variant.
-    ``progress``: a tqdm bar on stderr (None: only when stderr is a terminal).
+    ``progress``: False shows nothing; True or None a progress bar on stderr when it is a terminal, plain
+    throttled lines otherwise (:class:`qtheory.progress.Progress`).
     """
     jobs = check_positive_int(jobs, "jobs")
     cells = sweep.cells(quick=quick)
@@ -93,6 +94,7 @@ def run_sweep(
     results = _dask_results(tasks, dask) if dask else _joblib_results(tasks, jobs)
     bar = _bar(sum(len(t) for t in tasks), sweep.name, progress)
     ran = 0
+    finished = False
     try:
         for records, seconds in results:
             for cid, record in records:
@@ -101,17 +103,14 @@ def run_sweep(
             store.log_timing({"cells": [cid for cid, _ in records], "seconds": round(seconds, 3)})
             if bar is not None:
                 bar.update(len(records))
+        finished = True
     finally:
         if bar is not None:
-            bar.close()
+            bar.close(failed=not finished)
     return SweepRun(sweep.name, store, cells, skipped, ran, time.perf_counter() - t0)
 
 
-def _bar(total: int, name: str, progress: bool | None):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress or total == 0:
+def _bar(total: int, name: str, progress: bool | None) -> Progress | None:
+    if progress is False or total == 0:
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"sweep {name}", unit="cell", file=sys.stderr, dynamic_ncols=True)
+    return Progress(f"sweep {name}", total, unit="cells", enabled=progress)

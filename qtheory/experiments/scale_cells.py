@@ -18,7 +18,8 @@ Q-CD visited, against L1's radius D(k).  Bounds, every formula from ``qtheory.th
   enumerated, else 0 (the loss is >= 0), so Gamma is an upper bound and A0 stays valid;
 * A and B at beta*_eps = beta* (eps = 0, s = s*) with Gamma = max(0, F(beta^) - F(beta*)); B only when beta^ is
   certified nu-local and L2's hypotheses hold with U = 2;
-* V1 (B kl^{-1}(L_n/B, c) - L*_Q), and the trivial bound B - L*_Q.
+* V1 (B kl^{-1}(L_n/B, c) - L*_Q), and the trivial bound B - L*_Q;
+* the budget of each bound: its named terms (``Result.terms``, summing to the bound) under ``terms``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def build(cfg: dict[str, Any]):
     rp = resolve(cfg["penalty"], U=U_UPPER, d=d)
     tables["penalty"] = {"a": rp.penalty.a, "lam": rp.penalty.lam}
     return problem_from_config(tables), rp
+
+
+def _terms(result: Any, **numbers: Any) -> dict[str, float]:
+    """The bound's named terms (``Result.terms``; they sum to its value)."""
+    return {label: _f(v) for label, v in result.terms(**numbers).items()}
 
 
 def _skip_reason(cfg: dict[str, Any], limits: dict[str, float]) -> str | None:
@@ -83,7 +89,8 @@ def l1_on_points(pb, points: np.ndarray, delta: float) -> tuple[np.ndarray, np.n
 
 def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
              nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
-    from qtheory.theory import A, A0, B, V1, deviation_radius
+    from qtheory.experiments.measure import v1_excess_bound
+    from qtheory.theory import A, A0, B, deviation_radius
 
     num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": 2 * pb.family.K + 1, "delta": float(delta)}
     pen = {"a": pb.penalty.a, "lam": pb.penalty.lam, "d": pb.step}
@@ -94,17 +101,17 @@ def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: f
     excess = L - L_star
     gamma_ln = max(0.0, Ln - Ln_lower)
     gamma_ref = max(0.0, F - F_star)
-    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)),
-                              "V1": num["B"] * _f(V1.evaluate(Ln=min(1.0, Ln / num["B"]), k=nnz, M=1, n=num["n"], p=num["p"],
-                                                                  Qsize=num["Qsize"], delta=delta)) - L_star,
-                              "trivial": num["B"] - L_star}
+    v1, v1_terms, _ = v1_excess_bound(Ln, nnz, num, L_star)
+    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)), "V1": v1, "trivial": num["B"] - L_star}
+    terms: dict[str, dict[str, float]] = {"A0": _terms(A0, Gamma=gamma_ln, **num), "V1": v1_terms}
+    at = dict(s=s, eps=0.0, Gamma=gamma_ref, **num, **pen)
     if A.check(s=s, p=num["p"], **pen)["d <= a*lam"]:
-        bounds["A"] = _f(A.evaluate(s=s, eps=0.0, Gamma=gamma_ref, **num, **pen))
+        bounds["A"], terms["A"] = _f(A.evaluate(**at)), _terms(A, **at)
     if local and l2_ok:
-        bounds["B"] = _f(B.evaluate(s=s, eps=0.0, Gamma=gamma_ref, **num, **pen))
+        bounds["B"], terms["B"] = _f(B.evaluate(**at)), _terms(B, **at)
     D = _f(deviation_radius(nnz, **num))
     return {"nnz": nnz, "Ln": Ln, "L": L, "F": F, "excess": excess, "gamma_Ln": gamma_ln,
-            "Ln_lower": Ln_lower_kind, "gamma_ref": gamma_ref, "bounds": bounds,
+            "Ln_lower": Ln_lower_kind, "gamma_ref": gamma_ref, "bounds": bounds, "terms": terms,
             "violated": {k: bool(excess > v) for k, v in bounds.items() if k != "trivial"},
             "L1": {"dev": abs(Ln - L), "D": D, "held": bool(abs(Ln - L) <= D)}}
 

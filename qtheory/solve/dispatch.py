@@ -68,6 +68,16 @@ def solve_problem(
     return sol
 
 
+def enumeration_is_quick(problem: Problem, method: str) -> str | None:
+    """For ``method`` 'bnb' or 'mip': the up-front enumeration estimate (``Estimate.describe``) when it is within
+    ``AUTO_ENUMERATION_SECONDS`` -- enumeration would then certify the optimum at that cost, while a solver
+    forced on the problem may take far longer -- else None.  None for the other methods."""
+    if method not in ("bnb", "mip"):
+        return None
+    est = estimate_enumeration(problem)
+    return est.describe() if est.seconds <= AUTO_ENUMERATION_SECONDS else None
+
+
 def solver_unsupported(problem: Problem, objective: str, method: str) -> str | None:
     """Why ``method`` ('bnb' or 'mip') cannot solve ``problem``, or None when it can."""
     net, loss = problem.network, problem.loss

@@ -34,7 +34,6 @@ leaves a factor above 10^3.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -43,6 +42,7 @@ import numpy as np
 
 from qtheory.models import activate
 from qtheory.problem import Problem
+from qtheory.progress import Progress
 from qtheory.solve.output_bounds import squared_residual_bound
 from qtheory.validation import check_positive_real
 from qtheory.solve.solution import Solution
@@ -489,7 +489,9 @@ def enumerate_exact(
 
     Refuses (``EnumerationTooLarge``) when the up-front estimate of time exceeds ``max_seconds`` or the memory
     (chunks plus, with ``keep_tables``, three float64 tables of |Q|^p entries) exceeds ``max_memory_bytes``;
-    the message states the estimate and the limit, and both limits can be raised.
+    the message states the estimate and the limit, and both limits can be raised.  ``progress``: False shows
+    nothing, True progress on stderr (:class:`qtheory.progress.Progress`), None (default) progress when the
+    estimate exceeds 2 s.
     """
     if method not in ("auto", "batched", "structured", "quadratic"):
         raise ValueError(f"method == {method!r}, must be 'auto', 'batched', 'structured' or 'quadratic'")
@@ -651,11 +653,10 @@ def _blocks(plan: _Plan, scorers: dict[str, _Scorer]) -> Iterator[tuple[int, int
             yield f0, min(f0 + mf, plan.NF), b0, min(b0 + nb, plan.NV)
 
 
-def _progress(total: int, progress: bool | None, est: Estimate):
+def _progress(total: int, progress: bool | None, est: Estimate) -> Progress | None:
+    """None: shown when the estimate exceeds 2 s (a bar on a terminal, plain throttled lines otherwise)."""
     if progress is None:
-        progress = sys.stderr.isatty() and est.seconds > 2
+        progress = est.seconds > 2
     if not progress:
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"enumerating {est.n_codes:.3g} codes", unit="block", file=sys.stderr)
+    return Progress(f"enumerating {est.n_codes:.3g} codes", total, unit="blocks")

@@ -10,6 +10,8 @@ rounds them.  Weights stay in [-R, R].  Each step costs two products with the fl
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from qtheory.populations.sign_problem import SignProblem
@@ -19,8 +21,9 @@ DEFAULT_LR = 0.05
 
 
 def sign_warm_start(problem: SignProblem, kind: str, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS,
-                    lr: float = DEFAULT_LR) -> np.ndarray:
-    """Codes of the ``"ste"`` (sparse: MCP on the latent weights) or ``"round"`` warm start (module doc)."""
+                    lr: float = DEFAULT_LR, progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Codes of the ``"ste"`` (sparse: MCP on the latent weights) or ``"round"`` warm start (module doc);
+    ``progress`` is called with the epochs done after each epoch."""
     if kind not in ("ste", "round"):
         raise ValueError(f"start == {kind!r}, must be 'ste' or 'round' here")
     grid = problem.param_grids[0]
@@ -45,5 +48,7 @@ def sign_warm_start(problem: SignProblem, kind: str, *, seed: int = 0, epochs: i
         m2 = b2 * m2 + (1 - b2) * grad * grad
         w -= lr * (m1 / (1 - b1**t)) / (np.sqrt(m2 / (1 - b2**t)) + 1e-8)
         np.clip(w, -R, R, out=w)
+        if progress is not None:
+            progress(t)
     return grid.round(w).astype(np.int64)
 

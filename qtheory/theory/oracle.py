@@ -1,5 +1,5 @@
-"""The excess-risk arguments of A0, A and B run with any deviation radius in place of D (THEORY.md
-section 2), and the oracle radius of a population.
+"""The excess-risk arguments of A0, A and B run with any deviation radius in place of D, and the oracle
+radius of a population (docs/theory.md, section 6).
 
 A0's proof uses only the dense event  sup_{Q^p} |L_n - L| <= D_dense;  A's and B's proofs use only L1's event
 |L_n(beta) - L(beta)| <= D(||beta||_0) for all beta.  On the event  |L_n(beta) - L(beta)| <= r(||beta||_0)  for
