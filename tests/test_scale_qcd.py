@@ -131,3 +131,10 @@ def test_round_off_margin_covers_the_scored_changes():
                 if np.isfinite(sc[j, col]):
                     worst = max(worst, abs(sc[j, col] - (state.neighbour_F(j, s) - state.F)) / state.margin())
     assert 0 < worst <= 1.0
+
+
+def test_reference_certificate_refuses_a_batch_that_would_not_fit():
+    pb = _problem(p=100_000, n=10, K=1, d=0.5, nonzeros=2)
+    with pytest.raises(ValueError, match=r"method: a batch of 200000 neighbour code vectors would need about 149 GiB"):
+        certify_local(pb, np.zeros(pb.p, dtype=np.int64), 0.0, method="reference")
+    assert certify_local(pb, np.zeros(pb.p, dtype=np.int64), 0.0).n_checked == 200_000

@@ -30,10 +30,9 @@ from qtheory.data import Dataset
 from qtheory.grid import as_grid
 from qtheory.losses import Loss
 from qtheory.models import Network
-from qtheory.populations.rademacher import (MAX_P, NOISES, RademacherFamily, check_memory, draw_teacher,
-                                           is_symmetric_grid)
+from qtheory.populations.rademacher import MAX_P, NOISES, RademacherFamily, draw_teacher, is_symmetric_grid
 from qtheory.problem import Penalty, Problem
-from qtheory.validation import check_choice, check_positive_int, check_positive_real
+from qtheory.validation import check_choice, check_memory, check_positive_int, check_positive_real
 
 #: columns of X converted to float64 at a time
 _CHUNK_ENTRIES = 4_000_000
