@@ -25,12 +25,17 @@ Q-CD visited, against L1's radius D(k).  Bounds, every formula from ``qtheory.th
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
+
+if TYPE_CHECKING:
+    from qtheory.experiments.penalty import ResolvedPenalty
+    from qtheory.populations.sign_problem import SignProblem
+    from qtheory.solve.qcd import QCDResult
 
 DEFAULT_LIMITS = {"max_np": 1e8, "ste_max_np": 1e7, "enumerate_max_work": 1e8}
 
@@ -39,7 +44,7 @@ def _f(x: Any) -> float:
     return float(np.asarray(x))
 
 
-def build(cfg: dict[str, Any]):
+def build(cfg: dict[str, Any]) -> tuple["SignProblem", "ResolvedPenalty"]:
     """(problem, resolved penalty) for a scale cell."""
     from qtheory.experiments.penalty import resolve
     from qtheory.problem import problem_from_config
@@ -67,7 +72,7 @@ def _skip_reason(cfg: dict[str, Any], limits: dict[str, float]) -> str | None:
     return None
 
 
-def visited_points(res) -> np.ndarray:
+def visited_points(res: "QCDResult") -> np.ndarray:
     """Every point a Q-CD run visited, in order: the start, then the codes after each accepted move."""
     codes = res.start_codes.copy()
     out = [codes.copy()]
@@ -77,7 +82,7 @@ def visited_points(res) -> np.ndarray:
     return np.array(out)
 
 
-def l1_on_points(pb, points: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+def l1_on_points(pb: "SignProblem", points: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
     """L1 at each point (rows of codes): the exact deviation |L_n - L| and the radius D(||beta||_0)."""
     from qtheory.theory import deviation_radius
 
@@ -87,7 +92,7 @@ def l1_on_points(pb, points: np.ndarray, delta: float) -> tuple[np.ndarray, np.n
     return dev, D
 
 
-def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
+def _measure(pb: "SignProblem", codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
              nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
     from qtheory.experiments.measure import v1_excess_bound
     from qtheory.theory import A, A0, B, deviation_radius

@@ -11,7 +11,7 @@ the crossover lies at or below it and the report says "<=").
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -20,7 +20,8 @@ BOUNDS = ("A0", "A", "B", "V1")
 MAIN_SOLUTION = "qcd-zero"
 
 
-def scale_records(records: dict[str, list[dict[str, Any]]]):
+def scale_records(records: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(sweep, record) for every record of a scale sweep."""
     for sweep, recs in records.items():
         for rec in recs:
             if rec["config"]["kind"] == "scale":
