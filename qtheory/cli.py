@@ -27,7 +27,7 @@ EXIT_STATUS = """exit status (every command, with or without --json):
 # subcommand name -> (module under qtheory.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("solve", "exact global optimum of a toy problem (enumeration or a certified exact solver)"),
-    "theory": ("theory", "evaluate, print or typeset one result of docs/theory.md (L1, A0, A, L2, B, C, V1-V3)"),
+    "theory": ("theory", "evaluate, print or typeset one result of docs/theory.md (L1, A0, A, L2, B, C, V1-V4)"),
     "certify": ("certify", "decide whether integer codes are a nu-local solution (Q-S3ONC certificate)"),
     "qcd": ("qcd", "run the Q-CD algorithm to a certified nu-local solution"),
     "sweep": ("sweep", "run a sweep file: one result file per finished cell, resumable"),
@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except USER_ERRORS as exc:
         # user errors: one clear line, no traceback
         print(f"qtheory {args.command}: error: {one_line(exc)}", file=sys.stderr)

@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from qtheory.validation import MAX_GRID_K
+
 # a comma-separated integer list whose first entry is negative, e.g. "-1", "-2,1,1", "-1, 3, -4,"
 NEGATIVE_CODES = re.compile(r"^\s*-\d+\s*(,\s*[+-]?\d+\s*)*,?\s*$")
 
@@ -45,13 +47,20 @@ def join_option_values(argv: Sequence[str]) -> list[str]:
 
 def parse_codes(text: str, p: int, name: str = "--codes") -> np.ndarray:
     """``"1,0,-2"`` -> int64 array of length p; otherwise a ValueError naming ``name`` and what is accepted."""
-    items = [t.strip() for t in str(text).split(",") if t.strip() != ""]
+    items = [t.strip() for t in str(text).split(",")]
+    if len(items) > 1 and items[-1] == "":  # a trailing comma
+        items.pop()
     out = []
-    for t in items:
+    for i, t in enumerate(items):
         try:
-            out.append(int(t))
+            value = int(t)
         except ValueError:
-            raise ValueError(f"{name} must list integers separated by commas, got {t!r}") from None
+            what = "an empty code" if t == "" else repr(t)
+            raise ValueError(f"{name} must list integers separated by commas, got {what} at position {i + 1}") from None
+        if abs(value) > MAX_GRID_K:  # no grid has such a code; an int64 could not even hold some
+            raise ValueError(f"{name}: code {t[:30]}{'...' if len(t) > 30 else ''} at position {i + 1} is out of "
+                             f"range, codes are integers in [-{MAX_GRID_K}, {MAX_GRID_K}]")
+        out.append(value)
     if len(out) != p:
         raise ValueError(f"{name} must list p = {p} integer codes, got {len(out)}")
     return np.array(out, dtype=np.int64)

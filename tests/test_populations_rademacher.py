@@ -1,4 +1,4 @@
-"""The analytic population R(p, beta*, sigma, B) (THEORY.md section 5): E1 against brute force, E2 against
+"""The analytic population R(p, beta*, sigma, B) (docs/theory.md section 5): E1 against brute force, E2 against
 enumeration, the exact risk at p = 10^5 against Monte Carlo, and the problem file's bad-input errors."""
 
 import itertools

@@ -23,7 +23,7 @@ def _problem(p=40, n=60, K=3, d=0.3, B=1.0, sigma=0.5, nonzeros=5, seed=0, a=0.4
 
 
 def _sequential(pb, nu, codes, order, seed):
-    """THEORY's rule C, one candidate at a time, every F by the reference evaluation."""
+    """docs/theory.md's rule C, one candidate at a time, every F by the reference evaluation."""
     rng = np.random.default_rng(0 if seed is None else seed)
     codes = codes.copy()
     F = float(pb.objective(codes, "penalized"))

@@ -1,11 +1,11 @@
-"""The scale sweep (analytic population): cells, skipped cells, the crossover p, the report section and F7."""
+"""The scale sweep (analytic population): cells, skipped cells, the crossover p, the report section and F9."""
 
 import copy
 
 import numpy as np
 import pytest
 
-from qtheory.experiments.plots import f7_sparse_dense
+from qtheory.experiments.plots import f9_sparse_dense
 from qtheory.experiments.report import render_markdown, summarize
 from qtheory.experiments.scale_cells import run_scale_cell
 from qtheory.experiments.scale_summary import crossover_p
@@ -70,5 +70,5 @@ def test_report_section_and_figure(records, tmp_path):
     sol["violated"]["B"] = True
     planted = summarize(bad)
     assert planted["total_violations"] == summary["total_violations"] + 1
-    paths = f7_sparse_dense.plot(records, tmp_path)
+    paths = f9_sparse_dense.plot(records, tmp_path)
     assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 1000 for p in paths)

@@ -26,10 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from qtheory.codes_arg import parse_codes
     from qtheory.problem import load_problem
     from qtheory.solve.certify import certify_local, check_l2_hypotheses, grid_smoothness
-    from qtheory.validation import check_positive_real
+    from qtheory.validation import check_positive_int, check_positive_real
 
-    problem = load_problem(args.problem)
     nu = check_positive_real(args.nu, "--nu", allow_zero=True)
+    check_positive_int(args.samples, "--samples")
+    problem = load_problem(args.problem)
     codes = problem.check_codes(parse_codes(args.codes, problem.p), "--codes")
     cert = certify_local(problem, codes, nu)
     out = cert.to_json()

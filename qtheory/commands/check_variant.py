@@ -127,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.budget is not None:  # None: the default budget, or --max-examples alone
         check_positive_real(args.budget, "--budget")
+    if args.max_examples is not None:
+        check_positive_int(args.max_examples, "--max-examples")
+    check_positive_int(args.shrink_examples, "--shrink-examples", min_val=0)
     check_positive_int(args.seed, "--seed", min_val=0)
     check_probability(args.false_alarm, "--false-alarm")
     check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)

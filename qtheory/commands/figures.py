@@ -1,4 +1,4 @@
-"""``qtheory figures``: run the default sweeps and write every figure (F1-F7) and the tightness report."""
+"""``qtheory figures``: run the default sweeps and write every figure (F1-F9) and the tightness report."""
 
 from __future__ import annotations
 
@@ -21,9 +21,16 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.experiments.pipeline import default_out, main_job
+    from qtheory.validation import check_output_dir, check_positive_int
 
-    t0 = time.perf_counter()
+    check_positive_int(args.jobs, "--jobs")
     out = args.out if args.out is not None else default_out(args.quick)
+    check_output_dir(out, "--out")
+    if args.dask is not None:
+        from qtheory.experiments.runner import check_dask_address
+
+        check_dask_address(args.dask)
+    t0 = time.perf_counter()
     result = main_job(out, quick=args.quick, jobs=args.jobs, dask=args.dask,
                       progress=False if args.no_progress else None)
     for path in result.figures:

@@ -35,10 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from qtheory.problem import load_problem
     from qtheory.progress import Progress
     from qtheory.solve.qcd import STARTS, qcd
-    from qtheory.validation import check_positive_real
+    from qtheory.validation import check_positive_int, check_positive_real
 
-    problem = load_problem(args.problem)
     check_positive_real(args.nu, "--nu", allow_zero=True)
+    if args.seed is not None:
+        check_positive_int(args.seed, "--seed", min_val=0)
+    if args.max_moves is not None:
+        check_positive_int(args.max_moves, "--max-moves")
+    problem = load_problem(args.problem)
     start = args.start if args.start in STARTS else parse_codes(args.start, problem.p, "--start")
     trained = args.start in ("ste", "round") and not args.no_progress
     warm = Progress(f"qcd {args.start} start", unit="training epochs", enabled=trained)

@@ -20,9 +20,14 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qtheory.experiments.report import render_markdown, summarize
-    from qtheory.experiments.runner import run_sweep
+    from qtheory.experiments.runner import check_dask_address, run_sweep
     from qtheory.experiments.spec import load_sweep
+    from qtheory.validation import check_output_dir, check_positive_int
 
+    check_positive_int(args.jobs, "--jobs")
+    check_output_dir(args.out, "--out")
+    if args.dask is not None:
+        check_dask_address(args.dask)
     sweep = load_sweep(args.sweep)
     result = run_sweep(sweep, args.out, jobs=args.jobs, dask=args.dask, quick=args.quick,
                        progress=False if args.no_progress else None)
@@ -36,5 +41,9 @@ def run(args: argparse.Namespace) -> int:
         from qtheory.experiments.export import record_rows, write_csv
 
         rows = [row for record in result.records() for row in record_rows(sweep.name, record)]
-        print(f"records: {write_csv(rows, args.export)} ({len(rows)} rows)")
+        try:
+            path = write_csv(rows, args.export)
+        except OSError as err:
+            raise ValueError(f"--export {args.export}: cannot write the table ({err.strerror or err})") from err
+        print(f"records: {path} ({len(rows)} rows)")
     return 0 if summary["total_violations"] == 0 else 1

@@ -1,4 +1,4 @@
-"""Cells of a ``kind = "scale"`` sweep: one sample of the analytic population R(p, beta*, sigma, B) (THEORY.md
+"""Cells of a ``kind = "scale"`` sweep: one sample of the analytic population R(p, beta*, sigma, B) (docs/theory.md
 section 5) at any p, its solutions, and every bound measured exactly where the theory allows.
 
 A cell builds the problem (``[problem]`` tables with ``data.kind = "rademacher"``), resolves the penalty rule

@@ -114,7 +114,7 @@ def render_scale(summary: dict[str, Any]) -> list[str]:
     """The report's Markdown section for the scale sweep."""
     if not summary["cells"]:
         return []
-    lines = ["## Sparse vs dense, measured (F7: the analytic population, exact L and L*_Q at any p)", "",
+    lines = ["## Sparse vs dense, measured (F9: the analytic population, exact L and L*_Q at any p)", "",
              f"{summary['cells']} cells ({len(summary['skipped'])} skipped: "
              + ("; ".join(sorted({s["reason"] for s in summary["skipped"]})) or "none")
              + f"). Violations: **{len(summary['violations'])}** (expected 0). The realized excess is exact (E1, E2); "

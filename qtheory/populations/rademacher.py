@@ -1,4 +1,4 @@
-"""The analytic population R(p, beta*, sigma, B) of THEORY.md section 5: exact L and L*_Q at any p.
+"""The analytic population R(p, beta*, sigma, B) of docs/theory.md section 5: exact L and L*_Q at any p.
 
 Inputs x uniform on {-1, +1}^p (i.i.d. signs); a teacher beta* = m* d in Q^p = {m d : |m| <= K}^p; label
 y = x.beta* + e with e independent of x; loss l = min((x.beta - y)^2, B).  For codes m, Delta = m - m* and

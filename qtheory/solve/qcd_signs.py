@@ -1,6 +1,6 @@
 """Q-CD and its nu-local certificate at scale, for a linear model on +-1 inputs (``SignProblem``).
 
-The rule is THEORY.md's C exactly: a sweep visits the coordinates in order (cyclic, or a seeded permutation
+The rule is docs/theory.md's C exactly: a sweep visits the coordinates in order (cyclic, or a seeded permutation
 per sweep); at coordinate j it tries s = +1, then s = -1, and accepts the first move with
 F(m + s e_j) < F(m) - nu; it stops after a sweep with no accepted move.  The moves of a *block* of
 consecutive coordinates are scored at once from the current point (:mod:`qtheory.solve.sign_moves`: one

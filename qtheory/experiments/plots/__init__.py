@@ -9,11 +9,12 @@ from qtheory.experiments.plots import (
     f4_gamma,
     f5_complexity,
     f6_realdata,
-    f7_sparse_dense,
+    f7_pareto,
     f8_looseness,
+    f9_sparse_dense,
 )
 
-FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata, f7_sparse_dense,
-           f8_looseness)
+FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata, f7_pareto, f8_looseness,
+           f9_sparse_dense)
 
 __all__ = ["FIGURES"]

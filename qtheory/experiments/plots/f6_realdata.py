@@ -1,8 +1,8 @@
-"""F6: real data, test error and V1 certificate of Q-CD and STE nets across lambda.
+"""F6: real data, test error and V4 certificate (V1 beside it) of Q-CD and STE nets across lambda.
 
-Real data.  For breast_cancer and digits, against the MCP level lambda: the test error and the V1
-certificate (0-1 error, with V2's ln M) of the quantized linear classifier trained by Q-CD from an STE warm
-start, and of the rounded STE baseline.  Mean over split seeds, bars: min to max; the numbers are the
+Real data.  For breast_cancer and digits, against the MCP level lambda: the test error and the V4
+certificate (0-1 error, exact count C(p,k)(|Q|-1)^k, with V2's ln M; V1, the same with (p|Q|)^k, dashed) of
+the quantized linear classifier trained by Q-CD from an STE warm start, and of the rounded STE baseline.  Mean over split seeds, bars: min to max; the numbers are the
 mean non-zero counts ||beta^||_0 (Q-CD under its certificates, STE at its last lambda).  Source: sweep
 ``realdata``.
 """
@@ -30,8 +30,9 @@ def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, li
             continue
         for row in res["configs"]:
             lam = float(row["config"]["lam"])
-            for key, val in (("qcd_test", row["test_error"]), ("qcd_V1", row["bound_V1"]), ("qcd_k", row["nonzeros"]),
-                             ("ste_test", row["ste"]["test_error"]), ("ste_V1", row["ste"]["bound_V1"]),
+            for key, val in (("qcd_test", row["test_error"]), ("qcd_V4", row["bound_V4"]), ("qcd_V1", row["bound_V1"]),
+                             ("qcd_k", row["nonzeros"]), ("ste_test", row["ste"]["test_error"]),
+                             ("ste_V4", row["ste"]["bound_V4"]),
                              ("ste_k", row["ste"]["nonzeros"]), ("p", row["p"])):
                 out.setdefault(key, {}).setdefault(lam, []).append(float(val))
     return out
@@ -50,9 +51,10 @@ def _count_position(table: dict[str, dict[float, list[float]]], lam: float) -> t
     """Where the non-zero count of Q-CD's certificate at ``lam`` goes: below the error bar when that space is
     clear of the other series (their range at ``lam`` plus a marker), otherwise above; the side with more room
     when neither is clear.  Returns the text's anchor y and whether it is below."""
-    vals = table["qcd_V1"][lam]
+    vals = table["qcd_V4"][lam]
     lo, hi = min(vals) - LABEL_GAP, max(vals) + LABEL_GAP
-    others = [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD) for k in ("qcd_test", "ste_test", "ste_V1")]
+    others = [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD)
+              for k in ("qcd_test", "ste_test", "ste_V4", "qcd_V1")]
 
     def clash(a: float, b: float) -> float:
         return max([0.0] + [min(b, o_hi) - max(a, o_lo) for o_lo, o_hi in others])
@@ -74,16 +76,17 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         name = datasets[i]
         t = _table(recs, name)
         k_ste = np.mean([v for vs in t["ste_k"].values() for v in vs])
-        _series(ax, t, "qcd_V1", style.COLORS["V1"], "s", "-", "Q-CD: V1 certificate")
-        _series(ax, t, "qcd_test", style.COLORS["V1"], "o", ":", "Q-CD: test error", mfc="white")
-        _series(ax, t, "ste_V1", style.COLORS["ste"], "^", "-", "STE: V1 certificate")
+        _series(ax, t, "qcd_V4", style.COLORS["V4"], "s", "-", "Q-CD: V4 certificate")
+        _series(ax, t, "qcd_V1", style.COLORS["V1"], "x", "--", "Q-CD: V1")
+        _series(ax, t, "qcd_test", style.COLORS["V4"], "o", ":", "Q-CD: test error", mfc="white")
+        _series(ax, t, "ste_V4", style.COLORS["ste"], "^", "-", "STE: V4 certificate")
         _series(ax, t, "ste_test", style.COLORS["ste"], "v", ":", "STE: test error", mfc="white")
         lams = sorted(t["qcd_test"])
         for lam in lams:
             y, below = _count_position(t, lam)
             ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, y), ha="center", va="top" if below else "bottom",
-                        color=style.COLORS["V1"])
-        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V1"][lams[-1]])), textcoords="offset points",
+                        color=style.COLORS["V4"])
+        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V4"][lams[-1]])), textcoords="offset points",
                     xytext=(0, 4), ha="center", va="bottom", color=style.COLORS["ste"])
         ax.set_xscale("log")
         ax.set_xticks(lams, [f"{lam:g}" for lam in lams])

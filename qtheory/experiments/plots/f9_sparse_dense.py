@@ -1,4 +1,4 @@
-"""F7: sparse vs dense, measured — bounds and the exact realized excess against p on the analytic population.
+"""F9: sparse vs dense, measured — bounds and the exact realized excess against p on the analytic population.
 
 The population R(p, beta*, sigma, B) of THEORY.md section 5 (+-1 inputs, a sparse quantized teacher, Gaussian
 noise, clipped squared loss) has exact L (E1) and L*_Q = L(beta*) (E2) at every p, so every point is measured,
@@ -21,7 +21,7 @@ import numpy as np
 from qtheory.experiments.plots import style
 from qtheory.experiments.scale_summary import crossover_p, medians_by_p
 
-NAME = "f7_sparse_dense"
+NAME = "f9_sparse_dense"
 SWEEPS = ("sparse_dense",)
 
 
