@@ -18,7 +18,7 @@ Q-CD visited, against L1's radius D(k).  Bounds, every formula from ``qtheory.th
   enumerated, else 0 (the loss is >= 0), so Gamma is an upper bound and A0 stays valid;
 * A and B at beta*_eps = beta* (eps = 0, s = s*) with Gamma = max(0, F(beta^) - F(beta*)); B only when beta^ is
   certified nu-local and L2's hypotheses hold with U = 2;
-* V1 (B kl^{-1}(L_n/B, c) - L*_Q), and the trivial bound B - L*_Q;
+* V1 and V4 (B kl^{-1}(L_n/B, c) - L*_Q, V4 with the exact count), and the trivial bound B - L*_Q;
 * the budget of each bound: its named terms (``Result.terms``, summing to the bound) under ``terms``.
 """
 
@@ -94,8 +94,8 @@ def l1_on_points(pb: "SignProblem", points: np.ndarray, delta: float) -> tuple[n
 
 def _measure(pb: "SignProblem", codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
              nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
-    from qtheory.experiments.measure import v1_excess_bound
-    from qtheory.theory import A, A0, B, deviation_radius
+    from qtheory.experiments.measure import kl_excess_bound
+    from qtheory.theory import A, A0, B, V1, V4, deviation_radius
 
     num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": 2 * pb.family.K + 1, "delta": float(delta)}
     pen = {"a": pb.penalty.a, "lam": pb.penalty.lam, "d": pb.step}
@@ -106,9 +106,10 @@ def _measure(pb: "SignProblem", codes: np.ndarray, *, L_star: float, F_star: flo
     excess = L - L_star
     gamma_ln = max(0.0, Ln - Ln_lower)
     gamma_ref = max(0.0, F - F_star)
-    v1, v1_terms, _ = v1_excess_bound(Ln, nnz, num, L_star)
-    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)), "V1": v1, "trivial": num["B"] - L_star}
-    terms: dict[str, dict[str, float]] = {"A0": _terms(A0, Gamma=gamma_ln, **num), "V1": v1_terms}
+    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)), "trivial": num["B"] - L_star}
+    terms: dict[str, dict[str, float]] = {"A0": _terms(A0, Gamma=gamma_ln, **num)}
+    for result in (V1, V4):  # Q = {m d : |m| <= K} contains 0, as V4's exact count needs
+        bounds[result.name], terms[result.name], _ = kl_excess_bound(result, Ln, nnz, num, L_star)
     at = dict(s=s, eps=0.0, Gamma=gamma_ref, **num, **pen)
     if A.check(s=s, p=num["p"], **pen)["d <= a*lam"]:
         bounds["A"], terms["A"] = _f(A.evaluate(**at)), _terms(A, **at)

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-BOUNDS = ("A0", "A", "B", "V1")
+BOUNDS = ("A0", "A", "B", "V1", "V4")
 #: the solution drawn and summarized against p (present in every cell)
 MAIN_SOLUTION = "qcd-zero"
 
