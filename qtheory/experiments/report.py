@@ -231,6 +231,12 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
     results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
     results["oracle_radius"] = radius_summary(records)
+    from qtheory.experiments.scale_summary import summarize_scale
+
+    results["scale"] = summarize_scale(records)
+    violations += [{**v, "what": f"scale: {v['what']} ({v['solution']})", "file": f"{v['sweep']}/cells/{v['cell']}.json",
+                    "seed": v["labels"].get("problem.data.seed"), "solver": v["solution"]}
+                   for v in results["scale"]["violations"]]
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
         "results": results,
@@ -439,6 +445,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"| {k} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {_tight(r['bound'])} | "
                          f"{_tight(v1)} | {_tight(r['test_error'])} | {r['vacuous']} |")
         lines.append("")
+    from qtheory.experiments.scale_summary import render_scale
+
+    lines += render_scale(res["scale"]) if "scale" in res else []
     obs = render_observations(summary["observations"])
     if obs:
         lines += ["## Observations", "", *obs, ""]
