@@ -27,7 +27,7 @@ EXIT_STATUS = """exit status (every command, with or without --json):
 # subcommand name -> (module under qtheory.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("solve", "exact global optimum of a toy problem (enumeration or a certified exact solver)"),
-    "theory": ("theory", "evaluate, print or typeset one result of docs/theory.md (L1, A0, A, L2, B, C, V1-V3)"),
+    "theory": ("theory", "evaluate, print or typeset one result of docs/theory.md (L1, A0, A, L2, B, C, V1-V4)"),
     "certify": ("certify", "decide whether integer codes are a nu-local solution (Q-S3ONC certificate)"),
     "qcd": ("qcd", "run the Q-CD algorithm to a certified nu-local solution"),
     "sweep": ("sweep", "run a sweep file: one result file per finished cell, resumable"),

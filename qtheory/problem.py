@@ -320,7 +320,7 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
     seed = data_cfg.get("seed", 0)
     check_positive_int(seed, "data.seed", min_val=0)
     info: dict[str, Any] = {"data_kind": data_kind}
-    if data_kind == "rademacher":  # the analytic population of THEORY.md section 5
+    if data_kind == "rademacher":  # the analytic population of docs/theory.md section 5
         from qtheory.populations.sign_problem import rademacher_problem
 
         return rademacher_problem(cfg, loss, penalty, str(cfg.get("name", default_name)))

@@ -1,4 +1,4 @@
-"""Worst-case constructions for the claim-level tests: exact failure probabilities of each result of THEORY.md
+"""Worst-case constructions for the claim-level tests: exact failure probabilities of each result of docs/theory.md
 at populations where its bound is nearly tight (no tests here).
 
 Every function returns the *exact* probability (binomial sums, no Monte Carlo) that the claim fails on the

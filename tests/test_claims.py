@@ -1,4 +1,4 @@
-"""Claim-level tests: each result of THEORY.md checked at a construction where its bound is nearly tight, with
+"""Claim-level tests: each result of docs/theory.md checked at a construction where its bound is nearly tight, with
 exact probabilities (binomial sums) instead of Monte Carlo, and the bound read from ``qtheory.theory``
 (never typed a second time).  A false version of a bound that is smaller than the true one by more than the
 test's *power* margin fails the test.

@@ -21,7 +21,7 @@ from qtheory.experiments.plots import FIGURES, f4_gamma, style
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata",
-         "f8_looseness"]
+         "f7_pareto", "f8_looseness", "f9_sparse_dense"]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,9 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
     for name in ("report.md", "report.json"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, "readable by all under umask 022"
     assert "**Violations: 0.**" in md
-    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V1 on real data",
-                   "## Budget: which term dominates each bound", "## Where the looseness comes from"):
+    for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V4 on real data",
+                   "## Budget: which term dominates each bound", "## Where the looseness comes from",
+                   "## Sparse vs dense, measured"):
         assert result in md
     summary = json.loads((out / "report.json").read_text())
     assert summary["quick"] is True
@@ -119,14 +120,17 @@ def test_quick_figures_are_labelled_on_every_panel_and_full_ones_are_not(quick_r
     pipeline.make_figures(records, tmp_path, quick=True)
     assert len(figs) == len(FIGURES) and all(_stamped(fig) for fig in figs)
     figs.clear()
+    style.setup().close("all")
     pipeline.make_figures(records, tmp_path, quick=False)
     assert len(figs) == len(FIGURES) and not any(_stamped(fig) for fig in figs)
+    style.setup().close("all")
     # a one-figure redraw from a quick run's results is labelled too, and goes next to the results by default
     figs.clear()
     from qtheory.experiments.figure_script import main
 
     assert main(f4_gamma, ["--results", str(out / "results-quick")]) == 0
     assert len(figs) == 1 and _stamped(figs[0])
+    style.setup().close("all")
 
 
 def test_quick_run_goes_to_its_own_git_ignored_folder_by_default(monkeypatch):
@@ -185,3 +189,9 @@ def test_sweep_records_export_as_one_csv_table(quick_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     with open(csv_path, newline="") as fh:
         assert len(list(csv.DictReader(fh))) == len(records["local"])
+    # an unwritable destination is a user error: one line naming --export, exit status 2
+    (tmp_path / "a_file").write_text("")
+    proc = subprocess.run([sys.executable, "-m", "qtheory", "sweep", str(default_sweeps_dir() / "local.toml"), "--quick",
+                           "--out", str(results), "--no-progress", "--export", str(tmp_path / "a_file" / "x.csv")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--export" in proc.stderr

@@ -27,7 +27,7 @@ def test_every_step_passes_and_exit_code_zero():
     assert "0 FAILED" in done.stdout
     header = done.stdout.splitlines()[0].split()
     assert header == ["result", "step", "method", "outcome"]
-    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3"):
+    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4"):
         assert f"\n{module} " in done.stdout
 
 

@@ -22,7 +22,7 @@ def run(capsys, *argv):
 def test_list_and_describe(capsys):
     code, out, _ = run(capsys)
     assert code == 0 and [line.split()[0] for line in out.splitlines()] == [
-        "L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3"]
+        "L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4"]
     code, out, _ = run(capsys, "B")
     assert code == 0 and "hypotheses: s <= p, a*U < 1" in out and "symbols:" in out
     code, out, _ = run(capsys, "A0", "--latex")

@@ -204,7 +204,7 @@ def test_sequential_test_false_alarm_rate_however_long_it_runs():
 
 
 def test_sequential_test_power_and_detectable_rate():
-    # THEORY of the harness's target: 3 delta' at delta' = 0.01 is detected by a few hundred samples; the
+    # Theory of the harness's target: 3 delta' at delta' = 0.01 is detected by a few hundred samples; the
     # reported detectable rate (power 0.9 after T samples) is detected at least that often
     q0, alpha, T, paths = 0.01, 0.01 / 30, 1500, 2000
     q90 = detectable_rate(T, q0, alpha, power=0.9)

@@ -41,5 +41,9 @@ def run(args: argparse.Namespace) -> int:
         from qtheory.experiments.export import record_rows, write_csv
 
         rows = [row for record in result.records() for row in record_rows(sweep.name, record)]
-        print(f"records: {write_csv(rows, args.export)} ({len(rows)} rows)")
+        try:
+            path = write_csv(rows, args.export)
+        except OSError as err:
+            raise ValueError(f"--export {args.export}: cannot write the table ({err.strerror or err})") from err
+        print(f"records: {path} ({len(rows)} rows)")
     return 0 if summary["total_violations"] == 0 else 1

@@ -9,7 +9,7 @@ Toy cells (enumerable problems), solver kinds:
   ``repeat``.
 
 Data cells: one run of :func:`qtheory.certify_data.certify_dataset` (Q-CD from an STE warm start for every
-lambda, V1 certificates with ln M, the STE baseline, test errors read once at the end).
+lambda, V4 and V1 certificates with ln M, the STE baseline, test errors read once at the end).
 
 A record holds the cell's configuration and measurements only: nothing in it depends on the time, the
 machine or the number of workers, so the same configuration always gives the same bytes.  Wall times are

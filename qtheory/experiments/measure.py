@@ -7,7 +7,7 @@ On an enumerable problem (exact quantities known):
   suboptimality gap), and for A and B the smallest valid Gamma, max(0, F(beta^) - F(beta*_eps));
 * every applicable bound on the excess risk: A0 (always), A (penalty with d <= a lam), B (beta^ certified
   nu-local and L2's hypotheses met), V1 (B x kl^{-1}(L_n/B, c) - L*_Q: V1 bounds L/B for the loss divided by
-  B); with ``s = "best"`` A and B are evaluated at every s = 1..p and the smallest value is kept (valid: the
+  B) and V4 (the same with the exact count, when every grid contains 0); with ``s = "best"`` A and B are evaluated at every s = 1..p and the smallest value is kept (valid: the
   proofs use only L1's event, which holds for every s at once);
 * tightness = bound / realized excess (None when the excess is 0), and whether the bound was violated;
 * the budget of every bound: its named terms from ``Result.terms`` (they sum to the bound's value);
@@ -82,17 +82,24 @@ def instance_facts(inst: Instance, delta: float, M: int, oracle: Any = None) -> 
     return out
 
 
-def v1_excess_bound(Ln: float, nnz: int, num: dict[str, Any], L_star: float, M: int = 1
+def kl_excess_bound(result: Any, Ln: float, nnz: int, num: dict[str, Any], L_star: float, M: int = 1
                     ) -> tuple[float, dict[str, float], float]:
-    """V1 for the loss divided by B, as an excess bound: B kl^{-1}(L_n/B, c) - L*_Q, its terms (B L_n/B, B times
-    the kl gap, -L*_Q; they sum to it) and the risk bound B kl^{-1}(L_n/B, c).  ``num``: B, n, p, Qsize, delta."""
-    from qtheory.theory import V1
-
+    """A kl certificate (``result`` V1 or V4) for the loss divided by B, as an excess bound:
+    B kl^{-1}(L_n/B, c) - L*_Q, its terms (B L_n/B, B times the kl gap, -L*_Q; they sum to it) and the risk
+    bound B kl^{-1}(L_n/B, c).  ``num``: B, n, p, Qsize, delta."""
     at = dict(Ln=min(1.0, Ln / num["B"]), k=nnz, n=num["n"], p=num["p"], Qsize=num["Qsize"], delta=num["delta"], M=M)
-    risk_bound = num["B"] * _f(V1.evaluate(**at))
-    terms = {label: num["B"] * _f(v) for label, v in V1.terms(**at).items()}
+    risk_bound = num["B"] * _f(result.evaluate(**at))
+    terms = {label: num["B"] * _f(v) for label, v in result.terms(**at).items()}
     terms["-L*_Q"] = -L_star
     return risk_bound - L_star, terms, risk_bound
+
+
+def v1_excess_bound(Ln: float, nnz: int, num: dict[str, Any], L_star: float, M: int = 1
+                    ) -> tuple[float, dict[str, float], float]:
+    """V1 as an excess bound (:func:`kl_excess_bound`)."""
+    from qtheory.theory import V1
+
+    return kl_excess_bound(V1, Ln, nnz, num, L_star, M)
 
 
 # ================================================================================ exact problems
@@ -145,7 +152,7 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
     :class:`qtheory.experiments.oracle.OracleRadii` at this n and delta', or None.  A and B are recorded
     only where their hypotheses hold, unless ``all_bounds`` (then each entry says which hypotheses fail)."""
     from qtheory.solve.certify import certify_local
-    from qtheory.theory import A, A0, B, L2
+    from qtheory.theory import A, A0, B, L2, V4
     from qtheory.theory.oracle import argument_terms
 
     pb, base = inst.problem, inst.base
@@ -173,6 +180,10 @@ def measure_exact(inst: Instance, codes: np.ndarray, *, delta: float, s_rule: An
     v1_excess, v1_terms, risk_bound = v1_excess_bound(Ln, nnz, num, base.L_star, M)
     bounds["V1"] = _bound_entry(v1_excess, excess, violated=L > risk_bound, tol=tol, terms=v1_terms,
                                 risk_bound=risk_bound)
+    if all(np.any(np.asarray(g.levels) == 0) for g in pb.param_grids):  # V4's count needs 0 in every grid
+        v4_excess, v4_terms, v4_risk = kl_excess_bound(V4, Ln, nnz, num, base.L_star, M)
+        bounds["V4"] = _bound_entry(v4_excess, excess, violated=L > v4_risk, tol=tol, terms=v4_terms,
+                                    risk_bound=v4_risk)
 
     if pb.penalty is not None and inst.step is not None:
         a, lam, d = pb.penalty.a, pb.penalty.lam, inst.step

@@ -12,7 +12,7 @@ FONT_SIZE = 8.0
 DPI = 300
 
 #: one colour and label per bound / quantity (mathtext, docs/theory.md symbols)
-COLORS = {"A0": "#1f77b4", "A": "#ff7f0e", "B": "#2ca02c", "V1": "#9467bd", "excess": "#000000",
+COLORS = {"A0": "#1f77b4", "A": "#ff7f0e", "B": "#2ca02c", "V1": "#9467bd", "V4": "#e377c2", "excess": "#000000",
           "excess_qcd": "#d62728", "ste": "#8c564b"}
 BOUND_LABELS = {"A0": r"A0: $\Gamma + 2D_{\mathrm{dense}}$", "A": r"A", "B": r"B", "V1": r"V1: $B\,\mathrm{kl}^{-1} - L^*_Q$"}
 EXCESS_LABEL = r"$L(\hat\beta) - L^*_Q$"
