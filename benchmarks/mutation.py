@@ -148,7 +148,9 @@ MUTANTS: list[Mutant] = [
            "mid = qs * _phi(h / qs)", "conservative", "a smaller kl: a larger kl^{-1}"),
     # ---- core: Q-CD, certificate, sweeps
     Mutant("qcd_non_strict", "qtheory/incremental.py", "look = np.flatnonzero(unsure | (dec > nu))",
-           "look = np.flatnonzero(unsure | (dec >= nu))", "false", "Q-CD accepts a decrease of exactly nu"),
+           "look = np.flatnonzero(unsure | (dec >= nu))", "equivalent",
+           "a decrease within round-off of nu is always decided by the reference evaluation (strict), so the "
+           "incremental >= never decides a tie"),
     Mutant("qcd_ref_non_strict", "qtheory/incremental.py", "return bool(F_new < F_cur - nu)",
            "return bool(F_new <= F_cur - nu)", "false", "Q-CD's reference decision accepts a decrease of exactly nu"),
     Mutant("qcd_one_sweep", "qtheory/solve/qcd.py", '            if hit_cap or state["moves"] == before:',
