@@ -18,6 +18,7 @@ from qtheory.theory.symbols import Qsize, U, a, d, lam, nu
 RESULT = "L2"
 g, z = sp.symbols("g z", positive=True)
 hp = sp.Symbol("h", positive=True)
+v = sp.Symbol("v", nonnegative=True)
 #: L2's consequence used by B: a coordinate with |beta_j| > a lam - d pays at least c_Q
 PENALTY_STEP = "P(beta^) >= c_Q ||beta^||_0: P_lam(t) >= c_Q for t > a lam - d"
 t = d + x
@@ -63,9 +64,10 @@ STEPS: list[Step] = [
     certificate(RESULT, "contradiction: -2 nu - (U - 1/a) d^2 > 0 under nu < (1/a - U) d^2/2",
                 -2 * nu - (U - 1 / a) * d**2, 2 * z, {U: 1 / a - g, nu: g * d**2 / 2 - z}, strict=True),
     identity(RESULT, "c_Q = P_lam(a lam - d) when d < a lam", mcp(a * lam - d), C_Q, {lam: (d + w) / a}),
+    # t = a lam - d + h with 0 < h <= d (d = h + v), a lam = d + w >= d: t stays in [0, a lam]
     certificate(RESULT, PENALTY_STEP + ", inside [0, a lam]", mcp(a * lam - d + hp) - C_Q,
-                hp * (2 * w + hp) / (2 * a), {lam: (2 * d + hp + w) / a}),
-    certificate(RESULT, PENALTY_STEP + ", beyond a lam", mcp(a * lam + hp) - C_Q, d**2 / (2 * a), {lam: (d + w) / a}),
+                hp * (hp + 2 * v) / (2 * a), {d: hp + v, lam: (hp + v + w) / a}),
+    certificate(RESULT, PENALTY_STEP + ", beyond a lam", mcp(a * lam + hp) - C_Q, d**2 / (2 * a)),
     identity(RESULT, "toolkit's L2 threshold is a lam - d and c_Q is THEORY's", lambda: L2.value - C_Q,
              a * lam - d - (a * lam**2 / 2 - d**2 / (2 * a))),
 ]

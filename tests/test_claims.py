@@ -41,8 +41,12 @@ def _report(name: str, c_star: float, detail: str = "") -> None:
 # ============================================================================================== probabilistic
 def _penalized(name: str, K: int, pays: bool):
     n, delta = 1000, 1e-4
-    cap = 0.2 if pays else 0.35 * float(np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1)))
-    return (lambda c: penalized_failure(name, n, K, delta, cap, c, reference_pays=pays)[0]), delta
+
+    def fail(c: float) -> float:
+        cap = 0.2 if pays else 0.35 * float(np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1)))
+        return penalized_failure(name, n, K, delta, cap, c, reference_pays=pays)[0]
+
+    return fail, delta
 
 
 MUS = np.geomspace(1e-3, 0.5, 16)
