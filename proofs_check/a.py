@@ -30,6 +30,6 @@ STEPS: list[Step] = [
     linear_certificate(RESULT, "chain: L(beta^) - L*_Q <= toolkit's A value", TARGET_EXCESS, A.value,
                        slacks(PI_MIN, "pi_min"),
                        requires=requires("pi_min", f"{RESULT} / {PENALTY_STEP}", f"{RESULT} / {AM_GM_STEP}")),
-    identity(RESULT, "toolkit's A value is THEORY's", lambda: A.value,
+    identity(RESULT, "toolkit's A value is docs/theory.md's", lambda: A.value,
              eps + Gamma + s * a * lam**2 / 2 + radius(s) + sp.sqrt(C0_CONST) + A_CONST / (4 * (lam * d - d**2 / (2 * a)))),
 ]

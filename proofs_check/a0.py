@@ -15,7 +15,7 @@ L_t, Ln_t, L_q, Ln_q, Ln_min = sp.symbols("L_t Ln_t L_q Ln_q Ln_min", real=True)
 D = DENSE_RADIUS
 INVERSION_NAME = "inversion: 2 exp(-2 n D_dense^2 / B^2) = delta'/|Q|^p (dense event, with Hoeffding)"
 INVERSION = f"{RESULT} / {INVERSION_NAME}"
-THEORY_N = 2 * B**2 * (p * sp.log(Qsize) + sp.log(2 / delta)) / eps**2
+STATED_N = 2 * B**2 * (p * sp.log(Qsize) + sp.log(2 / delta)) / eps**2
 
 STEPS: list[Step] = [
     identity(RESULT, INVERSION_NAME, 2 * sp.exp(-2 * n * D**2 / B**2),
@@ -35,8 +35,8 @@ STEPS: list[Step] = [
             "deviation at beta*_Q: L(beta*_Q) + D_dense - L_n(beta*_Q)": INVERSION,
         },
     ),
-    identity(RESULT, "sample complexity: 2 D_dense = eps at THEORY's n", lambda: (2 * D).subs(n, THEORY_N), eps),
-    identity(RESULT, "toolkit's closed-form n at Gamma = 0, tau = eps is THEORY's",
-             lambda: A0.sample_size_expr().subs({Gamma: 0, TARGET: eps}), THEORY_N),
-    identity(RESULT, "toolkit's D_dense is THEORY's", lambda: D, B * sp.sqrt((p * sp.log(Qsize) + sp.log(2 / delta)) / (2 * n))),
+    identity(RESULT, "sample complexity: 2 D_dense = eps at docs/theory.md's n", lambda: (2 * D).subs(n, STATED_N), eps),
+    identity(RESULT, "toolkit's closed-form n at Gamma = 0, tau = eps is docs/theory.md's",
+             lambda: A0.sample_size_expr().subs({Gamma: 0, TARGET: eps}), STATED_N),
+    identity(RESULT, "toolkit's D_dense is the stated one", lambda: D, B * sp.sqrt((p * sp.log(Qsize) + sp.log(2 / delta)) / (2 * n))),
 ]

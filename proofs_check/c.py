@@ -57,7 +57,7 @@ def qcd(table: np.ndarray, start: tuple[int, ...], K: int, nu_: float) -> tuple[
 
 
 def sweep_rule(problem, nu: float, start) -> tuple[np.ndarray, list[tuple[int, int]], int]:
-    """THEORY.md's sweep rule, stated literally, on a toolkit problem: sweep j = 1..p, for s = +1 then -1
+    """docs/theory.md's sweep rule, stated literally, on a toolkit problem: sweep j = 1..p, for s = +1 then -1
     where the level exists, accept the move if F(m + s e_j) < F(m) - nu (F by the reference evaluation
     ``objective_F``); stop after a sweep with no accepted move.  Returns (output codes, accepted moves as
     (j, s) in order, number of sweeps including the last one)."""

@@ -1,6 +1,6 @@
 """The toolkit's hypothesis objects (``L2_HYPOTHESES`` and ``RESULTS[*].hypotheses``) against the statements.
 
-THEORY.md's hypotheses are restated below, one sympy relation each, from the statements' text; every result of
+docs/theory.md's hypotheses are restated below, one sympy relation each, from the statements' text; every result of
 ``qtheory.theory.RESULTS`` must carry exactly these (each toolkit relation equivalent to one listed here:
 the same strictness, and the same difference of its sides up to a positive factor), and ``L2_HYPOTHESES``
 must be L2's.  A hypothesis dropped, added, weakened (< turned into <=) or rescaled fails the step.
@@ -19,7 +19,7 @@ from qtheory.theory.symbols import Qsize as Q
 RESULT = "hypotheses"
 _R = (Q - 1) * d / 2  # R = K d, |Q| = 2K + 1
 _L2 = [sp.Lt(a * U, 1), sp.Lt(d, a * lam), sp.Le(a * lam, _R), sp.Lt(nu, (1 / a - U) * d**2 / 2)]
-#: THEORY.md section 2-3, result -> its hypotheses (relations between symbols; symbol domains aside)
+#: docs/theory.md section 2-3, result -> its hypotheses (relations between symbols; symbol domains aside)
 STATED: dict[str, list[sp.Basic]] = {
     "L1": [sp.Le(k, p)],
     "A0": [],
@@ -59,15 +59,15 @@ def _match(name: str, got: list[sp.Basic], want: list[sp.Basic]) -> str:
     for rel in got:
         hit = next((w for w in unmatched if equivalent(rel, w)), None)
         if hit is None:
-            return f"{name}: {rel} is not among THEORY's hypotheses"
+            return f"{name}: {rel} is not among docs/theory.md's hypotheses"
         unmatched.remove(hit)
-    return f"{name}: THEORY's {', '.join(map(str, unmatched))} missing" if unmatched else ""
+    return f"{name}: docs/theory.md's {', '.join(map(str, unmatched))} missing" if unmatched else ""
 
 
 def _results() -> tuple[bool, str]:
     for name, result in RESULTS.items():
         if name not in STATED:
-            return False, f"{name}: no hypotheses of THEORY.md listed for it here"
+            return False, f"{name}: no hypotheses of docs/theory.md listed for it here"
         why = _match(name, list(result.hypotheses.values()), STATED[name])
         if why:
             return False, why
@@ -81,5 +81,5 @@ def _l2_object() -> tuple[bool, str]:
 
 STEPS: list[Step] = [
     exhaustive(RESULT, "L2_HYPOTHESES are L2's hypotheses", "4 relations", _l2_object),
-    exhaustive(RESULT, "RESULTS[*].hypotheses are THEORY's", "every result", _results),
+    exhaustive(RESULT, "RESULTS[*].hypotheses are docs/theory.md's", "every result", _results),
 ]

@@ -16,7 +16,6 @@ import sympy as sp
 from scipy import stats
 
 from proofs_check.core import Step, cited, identity, numeric_grid, exhaustive, sign
-from proofs_check.setting import QSIZE
 from qtheory.theory import DEVIATION_RADIUS, L1
 from qtheory.theory.symbols import B, Qsize, delta, k, n, p
 
@@ -27,20 +26,24 @@ qq = sp.Symbol("q", integer=True, nonnegative=True)
 DELTA_K = delta / ((p + 1) * (p * Qsize) ** k)
 
 
+def small_grids():
+    """(p, |Q|, non-zero count of every point of Q^p) for p <= 5, |Q| <= 7, |Q|^p <= 20000, with
+    Q = {0 (the zero level), 1, .., |Q|-1}."""
+    for pp in range(1, 6):
+        for qs in range(2, 8):
+            if qs**pp <= 20000:
+                yield pp, qs, (np.array(list(itertools.product(range(qs), repeat=pp))) != 0).sum(axis=1)
+
+
 def _count_by_enumeration() -> tuple[bool, str]:
     """#{codes in Q^p with k non-zeros} == C(p,k)(|Q|-1)^k, Q = {0 (the zero level), 1, .., |Q|-1}."""
     checked = 0
-    for pp in range(1, 6):
-        for qs in range(2, 8):
-            if qs**pp > 20000:
-                continue
-            counts = np.bincount(
-                (np.array(list(itertools.product(range(qs), repeat=pp))) != 0).sum(axis=1), minlength=pp + 1
-            )
-            for kk in range(pp + 1):
-                checked += 1
-                if counts[kk] != math.comb(pp, kk) * (qs - 1) ** kk:
-                    return False, f"p={pp}, |Q|={qs}, k={kk}: {counts[kk]} != {math.comb(pp, kk) * (qs - 1) ** kk}"
+    for pp, qs, nonzeros in small_grids():
+        counts = np.bincount(nonzeros, minlength=pp + 1)
+        for kk in range(pp + 1):
+            checked += 1
+            if counts[kk] != math.comb(pp, kk) * (qs - 1) ** kk:
+                return False, f"p={pp}, |Q|={qs}, k={kk}: {counts[kk]} != {math.comb(pp, kk) * (qs - 1) ** kk}"
     return True, f"{checked} (p, |Q|, k) triples"
 
 
@@ -94,7 +97,7 @@ STEPS: list[Step] = [
                  _hoeffding_bernoulli),
     identity(RESULT, "inversion: 2 exp(-2 n D(k)^2 / B^2) = delta'_k",
              2 * sp.exp(-2 * n * DEVIATION_RADIUS**2 / B**2), DELTA_K),
-    identity(RESULT, "toolkit's L1 value is THEORY's D(k)", lambda: L1.value,
+    identity(RESULT, "toolkit's L1 value is docs/theory.md's D(k)", lambda: L1.value,
              B * sp.sqrt((k * sp.log(p * Qsize) + sp.log(2 * (p + 1) / delta)) / (2 * n))),
     sign(RESULT, "delta'_k > 0", DELTA_K, strict=True),
 ]

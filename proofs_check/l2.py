@@ -68,6 +68,6 @@ STEPS: list[Step] = [
     certificate(RESULT, PENALTY_STEP + ", inside [0, a lam]", mcp(a * lam - d + hp) - C_Q,
                 hp * (hp + 2 * v) / (2 * a), {d: hp + v, lam: (hp + v + w) / a}),
     certificate(RESULT, PENALTY_STEP + ", beyond a lam", mcp(a * lam + hp) - C_Q, d**2 / (2 * a)),
-    identity(RESULT, "toolkit's L2 threshold is a lam - d and c_Q is THEORY's", lambda: L2.value - C_Q,
+    identity(RESULT, "toolkit's L2 threshold is a lam - d and c_Q is docs/theory.md's", lambda: L2.value - C_Q,
              a * lam - d - (a * lam**2 / 2 - d**2 / (2 * a))),
 ]

@@ -1,67 +1,96 @@
-"""Search for counterexamples to a :class:`qtheory.variants.Variant` with hypothesis, within a time budget.
+"""Search for counterexamples to a :class:`qtheory.variants.Variant`, within a budget of time or examples.
 
-Deterministic claims.  Each example is one toy problem (drawn by ``variant.space``), built and enumerated
-exactly; any verified violation refutes the claim, and hypothesis then shrinks the problem towards a minimal
-one (for at most ``shrink_seconds``).
+Phases.  Each example is one toy problem (and the claim's knobs), built and enumerated exactly.  Examples
+come from four phases, interleaved on a fixed schedule (so a run is reproducible from its seed):
 
-Probabilistic claims (asserted with probability >= 1 - delta').  Each example fixes a population and the
-claim's knobs, and the training set is resampled over that population.  A screen draws
-``space.screen_resamples`` samples (data seeds seed, seed + 1, ...) and counts the samples on which the
-claim is violated somewhere; a count significant at ``space.screen_level`` (one-sided binomial test, no
-correction: the screen only decides where to look) sends the population to a test on R = ``space.resamples``
-fresh samples, whose data seeds (from ``CONFIRM_SEED_BASE``) are used nowhere else in the search.  Under the
-claim the test's count V is stochastically at most Binomial(R, delta'), so the test refutes the claim when
-P(Binomial(R, delta') >= V) <= alpha_j.  The j-th test of a search gets alpha_j = alpha / (j (j + 1)), which
-sums to alpha (the ``false_alarm`` rate): a true claim is refuted with probability at most alpha however long
-the search runs.  Sampling stops early once V reaches the critical count (the verdict is that of all R
-samples, since V only grows) or can no longer reach it.  A test draws fresh samples each time it runs, so
-its outcome cannot be replayed: probabilistic counterexamples are not shrunk.
+* ``"database"`` -- the counterexample stored by an earlier run of the same variant, tried first (a
+  JSON file in the cache folder, :func:`cache_dir`; only when the database is on);
+* ``"random"`` -- hypothesis draws from ``variant.space`` (``hypothesis.target`` steers towards small
+  slack);
+* ``"extreme"`` -- after every second random example, a structured extreme draw built from it
+  (:func:`qtheory.moves.extreme`: one or two parameters, a noiseless teacher, the smallest n, knobs at the
+  ends of their ranges);
+* ``"directed"`` -- after every random example, a local-search step: a neighbour
+  (:func:`qtheory.moves.neighbour`) of one of the examples with the lowest slack so far (for probabilistic
+  claims: the most suspicious populations first), which joins them when its slack is lower.
 
-``hypothesis.target`` steers the search towards small slack (and, for probabilistic claims, a screen count
-far above R delta'; only screen results steer).  The search stops at the budget; a verdict reports the examples tried and the smallest slack
-seen, and a refutation comes with a reproducible record: the hypothesis seed, the problem as a TOML file
-(``qtheory.problem.load_problem`` rebuilds it; the data seed is that of the violating sample), the resolved
-knobs, the solution's codes and quantities, and the slack.
+Deterministic claims.  Any verified violation refutes the claim; the counterexample is then shrunk
+greedily (:func:`qtheory.moves.simplifications`, at most ``shrink_examples`` tries and ``shrink_seconds``).
+
+Probabilistic claims (asserted with probability >= 1 - delta').  An example fixes a population and the
+knobs; its training samples (data seeds s0, s0 + 1, ... from the first draw's seed s0; a population drawn
+again continues where it stopped, never reusing a sample) feed an anytime-valid test of "violation rate <=
+delta'" (:class:`qtheory.sequential.RateTest`).  The j-th population sampled gets level alpha / (j (j + 1)),
+so a true claim is refuted with probability at most alpha (``false_alarm``) however long the search runs.
+Each new population gets ``space.screen_resamples`` samples; after every example the most suspicious
+population (see :meth:`qtheory.sequential.RateTest.suspicion`, at most ``space.screen_level``) gets up to
+``space.resamples`` more.  These rules only decide where samples go: the test is valid under any of them.
+
+Budget.  ``max_examples`` bounds the examples (shrinking aside) and, with no ``budget`` given, nothing
+depends on the clock: the same variant and seed give the same verdict on any machine and under any load.
+Otherwise ``budget`` seconds bound the search (default 60).
+
+Honest numbers.  ``min_slack``, ``checks`` and the nearest miss count only solutions of the claim's kind,
+certified exactly (``qtheory.variants.solution_points``); draws that test nothing (U_Q of round-off size,
+a or lam out of range: :class:`qtheory.strategies.DegenerateCase`) are rejected and counted as
+``degenerate``.  The verdict carries the nearest miss (the checked solution with the smallest slack, with
+its problem file) whether or not the claim was refuted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from qtheory.jsonable import to_jsonable
-from qtheory.strategies import Case, CaseSpec, build_case, to_toml
+from qtheory.moves import extreme, neighbour, population_key, simplifications, spec_key
+from qtheory.sequential import RateTest, alpha_of_test, detectable_rate
+from qtheory.strategies import Case, CaseSpec, DegenerateCase, build_case, to_toml
 from qtheory.validation import check_positive_int, check_positive_real, check_probability
 from qtheory.variants import CaseResult, Variant, evaluate_case
 
-#: default time budget of one check (seconds)
+#: default time budget of one check (seconds) when no max_examples is given
 DEFAULT_BUDGET = 60.0
-#: default cap on the time spent shrinking a counterexample (seconds)
+#: default cap on the time spent shrinking a counterexample (seconds; not applied with max_examples alone)
 DEFAULT_SHRINK_SECONDS = 20.0
+#: default cap on the simplifications tried when shrinking
+DEFAULT_SHRINK_EXAMPLES = 300
 #: default false-alarm rate of probabilistic refutations (over the whole search)
 DEFAULT_FALSE_ALARM = 0.01
-#: data seeds of the tests' fresh training samples start here (screening uses seeds below 2^17)
-CONFIRM_SEED_BASE = 2**20
+PHASES = ("database", "random", "extreme", "directed")
+#: examples kept as starting points of the directed phase
+ELITES = 8
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$QTHEORY_CACHE``, else ``$XDG_CACHE_HOME/qtheory``, else ``~/.cache/qtheory``."""
+    if os.environ.get("QTHEORY_CACHE"):
+        return Path(os.environ["QTHEORY_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qtheory"
+
+
+def _use_cache_for_hypothesis() -> None:
+    """Hypothesis keeps its own files under the cache folder, never in the current directory."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(str(cache_dir() / "hypothesis"))
 
 
 class _Stop(BaseException):
-    """Budget spent: stops hypothesis at once (a BaseException is not a test failure to shrink)."""
+    """Budget spent: stops hypothesis at once."""
 
 
-class _Violation(Exception):
-    """A verified violation: the failure hypothesis shrinks."""
-
-
-class _Crash(BaseException):
-    """An error while evaluating an example: stops the search and is re-raised."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
+class _Found(BaseException):
+    """A verified counterexample: stops hypothesis at once."""
 
 
 @dataclass
@@ -83,57 +112,53 @@ class Verdict:
     stopped: str = "budget"
     shrunk: bool = False
     worst: dict[str, Any] | None = None
+    degenerate: int = 0
+    phases: dict[str, int] = field(default_factory=dict)
+    found_by: str | None = None
+    max_examples: int | None = None
+    shrink_steps: int = 0
+    sequential: dict[str, Any] | None = None
+    tightness: dict[str, Any] | None = None
 
     @property
     def verdict(self) -> str:
         return "refuted" if self.refuted else "not refuted"
 
     def to_json(self) -> dict[str, Any]:
-        return to_jsonable({
+        out = {
             "name": self.name,
             "verdict": self.verdict,
             "examples_tried": self.examples_tried,
             "counterexample": self.counterexample,
+            "found_by": self.found_by,
             "min_slack": self.min_slack,
+            "nearest_miss": self.worst,
             "seed": self.seed,
+            "max_examples": self.max_examples,
             "seconds": round(self.seconds, 3),
             "probabilistic": self.probabilistic,
             "false_alarm": self.false_alarm,
             "checks": self.checks,
             "undefined": self.undefined,
             "rejected": self.rejected,
+            "degenerate": self.degenerate,
+            "phases": self.phases,
             "stopped": self.stopped,
             "shrunk": self.shrunk,
-        }, nonfinite="string")
-
-
-# ===================================================================================== statistics
-def critical_count(R: int, delta: float, alpha: float) -> int | None:
-    """Smallest v with P(Binomial(R, delta) >= v) <= alpha, or None when even v = R is not that unlikely."""
-    from scipy.stats import binom
-
-    v = np.arange(R + 1)
-    tail = binom.sf(v - 1, R, delta)
-    ok = np.flatnonzero(tail <= alpha)
-    return int(ok[0]) if ok.size else None
-
-
-def binomial_p_value(v: int, R: int, delta: float) -> float:
-    """P(Binomial(R, delta) >= v)."""
-    from scipy.stats import binom
-
-    return float(binom.sf(v - 1, R, delta))
-
-
-def alpha_of_test(i: int, false_alarm: float) -> float:
-    """alpha_i = alpha / (i (i + 1)) for the i-th test (i >= 1); sum over i of alpha_i = alpha."""
-    return false_alarm / (i * (i + 1))
+            "shrink_steps": self.shrink_steps,
+        }
+        if self.sequential is not None:
+            out["sequential"] = self.sequential
+        if self.tightness is not None:
+            out["tightness"] = self.tightness
+        return to_jsonable(out, nonfinite="string")
 
 
 # ===================================================================================== one example
 @dataclass
 class ExampleResult:
-    """One drawn example: deterministic (one sample) or probabilistic (R samples over one population)."""
+    """One example: applicable (an assumption on the problem held), a verified violation, the smallest slack
+    over its checked solutions, counts, and the record of its nearest miss (or counterexample)."""
 
     applicable: bool
     violation: bool
@@ -141,141 +166,46 @@ class ExampleResult:
     checks: int
     undefined: int
     record: dict[str, Any] | None
-    frequency: float = 0.0  # probabilistic: z-score of the screen's violation count against delta'
-    seen_slack: float | None = None  # smallest slack over every sample (min_slack: over those that steer)
-
-    def __post_init__(self) -> None:
-        if self.seen_slack is None:
-            self.seen_slack = self.min_slack
+    degenerate: bool = False
+    score: tuple = (math.inf,)
 
 
-def _case_record(case: Case, result: CaseResult) -> dict[str, Any]:
-    rec = dict(result.worst or {})
+def _case_record(case: Case, record: dict[str, Any]) -> dict[str, Any]:
+    rec = dict(record)
     rec["problem_toml"] = to_toml(case.config)
     rec["params"] = dict(case.params)
     return rec
 
 
-def run_deterministic(variant: Variant, spec: CaseSpec) -> ExampleResult:
+def run_deterministic(variant: Variant, spec: CaseSpec, collect: bool = False) -> tuple[ExampleResult, CaseResult]:
+    """Judge ``variant`` on the problem of ``spec`` (one training sample)."""
     case = build_case(spec)
-    res = evaluate_case(variant, case)
-    rec = _case_record(case, res) if res.worst is not None else None
-    return ExampleResult(res.applicable, res.violation, res.min_slack, res.checks, res.undefined, rec)
+    res = evaluate_case(variant, case, collect=collect)
+    rec = _case_record(case, res.worst) if res.worst is not None else None
+    if res.tightest is not None:
+        res.tightest = _case_record(case, res.tightest)
+    out = ExampleResult(res.applicable, res.violation, res.min_slack, res.checks, res.undefined, rec,
+                        score=(res.min_slack,))
+    return out, res
 
 
 @dataclass
-class _Tally:
-    """Violations over a run of training samples of one population."""
+class _Population:
+    """One population under test: its spec, its test, and what its samples showed."""
 
-    seeds: list[int]
-    count: int = 0
-    tried: int = 0
+    spec: CaseSpec
+    test: RateTest
+    seed0: int
+    phase: str
+    base: Case | None = None
     applicable: int = 0
-    checks: int = 0
-    undefined: int = 0
     min_slack: float = math.inf
-    bad_seeds: list[int] = field(default_factory=list)
     worst: dict | None = None
-    worst_case: Case | None = None
-    best_key: tuple | None = None
+    worst_key: tuple | None = None
+    bad_seeds: list[int] = field(default_factory=list)
 
-
-def _resample(
-    variant: Variant, spec: CaseSpec, base: Case | None, seeds: list[int], v_star: int | None,
-    deadline: float | None, stop_when_reached: bool = True,
-) -> tuple[_Tally, Case | None]:
-    """Evaluate the claim on the training samples ``seeds`` until the count of violating samples can no
-    longer reach ``v_star`` or (``stop_when_reached``) has reached it.  The first case built (when ``base``
-    is None) fixes penalty and nu for the others."""
-    tally = _Tally(list(seeds))
-    for seed_r in seeds:
-        if v_star is None or tally.count + (len(seeds) - tally.tried) < v_star:
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            raise _Stop()
-        case = build_case(spec.with_seed(seed_r)) if base is None else build_case(spec.with_seed(seed_r), like=base)
-        base = base or case
-        res = evaluate_case(variant, case)
-        tally.tried += 1
-        tally.applicable += res.applicable
-        tally.checks += res.checks
-        tally.undefined += res.undefined
-        tally.min_slack = min(tally.min_slack, res.min_slack)
-        if res.violation:
-            tally.count += 1
-            tally.bad_seeds.append(seed_r)
-        if res.worst is not None:
-            key = (not res.violation, res.min_slack)  # a violation first, then the smallest slack
-            if tally.best_key is None or key < tally.best_key:
-                tally.best_key, tally.worst, tally.worst_case = key, res.worst, case
-        if stop_when_reached and tally.count >= v_star:
-            break
-    return tally, base
-
-
-def _z_score(count: int, tried: int, delta: float) -> float:
-    """(count - tried delta') / sqrt(tried delta' (1 - delta')): how far the violations exceed delta'."""
-    if tried == 0:
-        return 0.0
-    return (count - tried * delta) / math.sqrt(tried * delta * (1 - delta))
-
-
-def run_probabilistic(
-    variant: Variant, spec: CaseSpec, next_test: Callable[[], int], false_alarm: float,
-    deadline: float | None = None,
-) -> ExampleResult:
-    """Screen the population of ``spec`` on ``space.screen_resamples`` training samples (data seeds seed,
-    seed + 1, ...); if the violation count is significant at ``space.screen_level``, test it on
-    ``space.resamples`` fresh samples (seeds never used elsewhere in the search) at level alpha_j, j =
-    ``next_test()`` (module doc)."""
-    space = spec.space
-    delta = float(spec.knobs["delta"])
-    seed0 = int(spec.config["data"]["seed"])
-    R_s, R_c = space.screen_resamples, space.resamples
-    v_s = critical_count(R_s, delta, space.screen_level)
-    screen, base = _resample(
-        variant, spec, None, [seed0 + r for r in range(R_s)], v_s, deadline, stop_when_reached=False
-    )
-    tallies = {"screen": screen}
-    refuted, alpha, v_c = False, None, None
-    if v_s is not None and screen.count >= v_s:
-        j = next_test()
-        alpha = alpha_of_test(j, false_alarm)
-        v_c = critical_count(R_c, delta, alpha)
-        seeds = [CONFIRM_SEED_BASE + (j - 1) * R_c + r for r in range(R_c)]
-        test, _ = _resample(variant, spec, base, seeds, v_c, deadline)
-        tallies["test"] = test
-        refuted = v_c is not None and test.count >= v_c
-    decisive = tallies.get("test", screen)
-    shown = decisive if decisive.worst is not None else screen
-    record = None
-    if shown.worst is not None:
-        record = _case_record(shown.worst_case, CaseResult(True, worst=shown.worst))
-        record["resampling"] = {
-            "delta": delta,
-            "screen": {
-                "samples": screen.tried, "violations": screen.count, "seeds": f"{seed0}..{seed0 + R_s - 1}",
-                "level": space.screen_level, "violating_seeds": screen.bad_seeds,
-            },
-        }
-        if "test" in tallies:
-            t = tallies["test"]
-            record["resampling"]["test"] = {
-                "resamples": R_c, "samples_drawn": t.tried, "violations": t.count, "critical_count": v_c,
-                "alpha": alpha, "p_value": binomial_p_value(t.count, R_c, delta),
-                "seeds": f"{t.seeds[0]}..{t.seeds[-1]}", "violating_seeds": t.bad_seeds,
-            }
-    all_t = list(tallies.values())
-    return ExampleResult(
-        applicable=sum(t.applicable for t in all_t) > 0,
-        violation=refuted,
-        min_slack=screen.min_slack,
-        checks=sum(t.checks for t in all_t),
-        undefined=sum(t.undefined for t in all_t),
-        record=record,
-        frequency=_z_score(screen.count, screen.tried, delta),
-        seen_slack=min(t.min_slack for t in all_t),
-    )
+    def score(self) -> tuple:
+        return (self.test.suspicion(), self.min_slack)
 
 
 def case_from_record(record: dict[str, Any], space: Any = None) -> Case:
@@ -299,160 +229,479 @@ def replay(variant: Variant, record: dict[str, Any]) -> CaseResult:
     return evaluate_case(variant, case_from_record(record, variant.space))
 
 
+# ===================================================================================== tightness
+class _Tightness:
+    """bound / bounded and bound - bounded of each relation over the checked solutions (at most
+    :data:`KEEP` values per example kept, at evenly spaced ranks, each weighted by the share it stands for)."""
+
+    KEEP = 256
+
+    def __init__(self, variant: Variant) -> None:
+        from qtheory.variants import atoms, sides_of
+
+        self.relations = [str(r) for r in atoms(variant.claim) if sides_of(r) is not None]
+        self.values: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in self.relations]
+        self.tightest: dict | None = None
+        self.tightest_ratio = math.inf
+
+    def add(self, res: CaseResult) -> None:
+        for store, (big, small) in zip(self.values, res.sides or []):
+            if big.size == 0:
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(small > 0, big / small, np.nan)
+            diff = big - small
+            m = big.size
+            take = np.unique(np.linspace(0, m - 1, min(m, self.KEEP)).round().astype(int))
+            w = np.full(take.size, m / take.size)
+            store.append((np.sort(ratio)[take] if not np.isnan(ratio).any() else _sorted_nan_last(ratio)[take],
+                          np.sort(diff)[take], w))
+        if res.tightest is not None:
+            r = res.tightest["relations"][0]
+            big, small = (r["rhs"], r["lhs"]) if "<" in r["relation"] else (r["lhs"], r["rhs"])
+            ratio = big / small if small > 0 else math.inf
+            if ratio < self.tightest_ratio:
+                self.tightest_ratio, self.tightest = ratio, res.tightest
+
+    def summary(self) -> dict[str, Any]:
+        qs = (0.05, 0.25, 0.5, 0.75, 0.95)
+        out = []
+        for name, store in zip(self.relations, self.values):
+            if not store:
+                out.append({"relation": name, "points": 0})
+                continue
+            ratio = np.concatenate([s[0] for s in store])
+            diff = np.concatenate([s[1] for s in store])
+            w = np.concatenate([s[2] for s in store])
+            pos = ~np.isnan(ratio)
+            out.append({
+                "relation": name,
+                "points": int(round(w.sum())),
+                "ratio_points": int(round(w[pos].sum())),
+                "ratio": _weighted_quantiles(ratio[pos], w[pos], qs),
+                "difference": _weighted_quantiles(diff, w, qs),
+            })
+        return {"quantiles": list(qs), "relations": out, "tightest": self.tightest,
+                "note": "ratio = bound / bounded over checked solutions whose bounded side is > 0"}
+
+
+def _sorted_nan_last(x: np.ndarray) -> np.ndarray:
+    return np.sort(x)  # numpy sorts NaN last
+
+
+def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> dict[str, float] | None:
+    if x.size == 0:
+        return None
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    out = {f"q{q:g}": float(np.interp(q, cum, x)) for q in qs}
+    out["min"], out["max"] = float(x[0]), float(x[-1])
+    return out
+
+
 # ===================================================================================== the search
-@dataclass
-class _State:
-    examples: int = 0
-    tests: int = 0
-    rejected: int = 0
-    checks: int = 0
-    undefined: int = 0
-    min_slack: float = math.inf
-    worst: dict | None = None
-    found: dict | None = None
-    found_at: float | None = None
-    shrink_done: bool = False
+class _Search:
+    def __init__(
+        self, variant: Variant, *, seed: int, false_alarm: float, deadline: float | None,
+        max_examples: int | None, shrink_seconds: float | None, shrink_examples: int,
+        progress: Callable[[dict[str, Any]], None] | None, tightness: bool, t0: float,
+    ) -> None:
+        self.variant, self.seed, self.false_alarm = variant, seed, false_alarm
+        self.deadline, self.max_examples = deadline, max_examples
+        self.shrink_seconds, self.shrink_examples = shrink_seconds, shrink_examples
+        self.progress, self.t0 = progress, t0
+        self.rng = np.random.default_rng([seed, 0x5EA7C4])
+        self.examples = self.rejected = self.degenerate = self.checks = self.undefined = 0
+        self.phase_counts = {ph: 0 for ph in PHASES}
+        self.min_slack = math.inf
+        self.worst: dict | None = None
+        self.found: dict | None = None
+        self.found_by: str | None = None
+        self.found_spec: CaseSpec | None = None
+        self.elites: list[tuple[tuple, int, CaseSpec]] = []
+        self.pops: dict[str, _Population] = {}
+        self.samples = 0
+        self.tight = _Tightness(variant) if tightness else None
+
+    # ------------------------------------------------------------------------------ budget
+    def out_of_budget(self) -> bool:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return True
+        return self.max_examples is not None and self.examples >= self.max_examples
+
+    def _check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Stop()
+
+    # ------------------------------------------------------------------------------ one example
+    def evaluate(self, spec: CaseSpec, phase: str) -> ExampleResult | None:
+        """Evaluate one example of ``phase``; raises _Found on a refutation, _Stop when the budget is spent."""
+        if self.out_of_budget():
+            raise _Stop()
+        self.examples += 1
+        self.phase_counts[phase] += 1
+        try:
+            if self.variant.probabilistic:
+                out = self._probabilistic(spec, phase)
+            else:
+                out, res = run_deterministic(self.variant, spec, collect=self.tight is not None)
+                if self.tight is not None and res.applicable:
+                    self.tight.add(res)
+        except DegenerateCase:
+            self.degenerate += 1
+            self.rejected += 1
+            return None
+        if not self.variant.probabilistic:
+            self._account(out)
+        if not out.applicable:
+            self.rejected += 1
+        elif math.isfinite(out.min_slack) or self.variant.probabilistic:
+            self._add_elite(out.score, spec)
+        if self.progress is not None:
+            self.progress({"examples": self.examples, "min_slack": self.min_slack,
+                           "seconds": time.monotonic() - self.t0})
+        if self.found is None and out.violation:
+            self.found, self.found_by, self.found_spec = out.record, phase, spec
+        if self.found is not None:
+            raise _Found()
+        return out
+
+    def _account(self, out: ExampleResult) -> None:
+        self.checks += out.checks
+        self.undefined += out.undefined
+        if out.record is not None and out.min_slack < self.min_slack:
+            self.min_slack, self.worst = out.min_slack, out.record
+
+    def _add_elite(self, score: tuple, spec: CaseSpec) -> None:
+        if self.variant.probabilistic:
+            return  # the populations themselves are the starting points (:meth:`_starts`)
+        key = spec_key(spec)
+        if any(spec_key(s) == key for _, _, s in self.elites):
+            return
+        # among equal scores the newest first: a move along a plateau of equal slack is kept, so that the walk
+        # can cross it (e.g. K + 1 first, then a lam / d beyond the old range)
+        self.elites.append((score, self.examples, spec))
+        self.elites.sort(key=lambda e: (e[0], -e[1]))
+        del self.elites[ELITES:]
+
+    def _starts(self) -> list[CaseSpec]:
+        """Starting points of the directed phase, best first."""
+        if self.variant.probabilistic:
+            pops = sorted(self.pops.values(), key=lambda p: (p.score(), p.test.index))
+            return [p.spec for p in pops[:ELITES] if p.test.samples]
+        return [s for _, _, s in self.elites]
+
+    # ------------------------------------------------------------------------------ probabilistic
+    def _population(self, spec: CaseSpec, phase: str) -> _Population:
+        key = population_key(spec)
+        pop = self.pops.get(key)
+        if pop is None:
+            j = len(self.pops) + 1
+            test = RateTest(float(spec.knobs["delta"]), alpha_of_test(j, self.false_alarm), j)
+            pop = _Population(spec, test, int(spec.config["data"]["seed"]), phase)
+            self.pops[key] = pop
+        return pop
+
+    def _sample(self, pop: _Population, m: int) -> None:
+        """Up to ``m`` more training samples of ``pop``; stops when its test refutes."""
+        variant = self.variant
+        for _ in range(m):
+            self._check_time()
+            seed_r = pop.seed0 + pop.test.samples
+            case = build_case(pop.spec.with_seed(seed_r), like=pop.base)
+            pop.base = pop.base or case
+            res = evaluate_case(variant, case, collect=self.tight is not None)
+            self.samples += 1
+            pop.applicable += res.applicable
+            self.checks += res.checks
+            self.undefined += res.undefined
+            if self.tight is not None and res.applicable:
+                if res.tightest is not None:
+                    res.tightest = _case_record(case, res.tightest)
+                self.tight.add(res)
+            rejected = pop.test.add(res.violation)
+            if res.violation and len(pop.bad_seeds) < 50:
+                pop.bad_seeds.append(seed_r)
+            if res.worst is not None:
+                key = (not res.violation, res.min_slack)
+                if pop.worst_key is None or key < pop.worst_key:
+                    pop.worst_key, pop.worst = key, _case_record(case, res.worst)
+                if res.min_slack < self.min_slack:
+                    self.min_slack, self.worst = res.min_slack, _case_record(case, res.worst)
+            pop.min_slack = min(pop.min_slack, res.min_slack)
+            if rejected:
+                self.found, self.found_by, self.found_spec = self._refutation(pop), pop.phase, pop.spec
+                return
+
+    def _refutation(self, pop: _Population) -> dict[str, Any]:
+        rec = dict(pop.worst)
+        t = pop.test
+        rec["resampling"] = {
+            "delta": t.delta,
+            "test": {**t.summary(), "seeds": f"{pop.seed0}..{pop.seed0 + t.samples - 1}",
+                     "violating_seeds": pop.bad_seeds},
+        }
+        return rec
+
+    def _probabilistic(self, spec: CaseSpec, phase: str) -> ExampleResult:
+        pop = self._population(spec, phase)
+        if pop.base is None:  # build the first case now, so that a degenerate draw is rejected before sampling
+            pop.base = build_case(pop.spec.with_seed(pop.seed0))
+        self._sample(pop, self.variant.space.screen_resamples)
+        if self.found is None:
+            self._follow_up()
+        return ExampleResult(
+            applicable=pop.applicable > 0,
+            violation=self.found is not None, min_slack=pop.min_slack, checks=0, undefined=0,
+            record=self.found, score=pop.score(),
+        )
+
+    def _follow_up(self) -> None:
+        """Up to ``space.resamples`` more samples, in batches of ``space.screen_resamples``, each batch to the
+        population whose test looks closest to refuting (:meth:`_most_promising`)."""
+        space = self.variant.space
+        spent = 0
+        while spent < space.resamples and self.found is None:
+            best = self._most_promising()
+            if best is None:
+                return
+            m = min(space.screen_resamples, space.resamples - spent)
+            self._sample(best, m)
+            spent += m
+
+    def _most_promising(self) -> _Population | None:
+        """Thompson sampling: for each population with a violation and suspicion <= ``space.screen_level``,
+        draw a rate q from Beta(c + 1/2, t - c + 1/2); the expected samples its test still needs are
+        (ln(1/alpha_j) - ln E_t) / KL(q || delta'), times a cost per sample |Q|^p n; the smallest wins."""
+        level = self.variant.space.screen_level
+        best, best_cost = None, math.inf
+        for pop in self.pops.values():
+            t = pop.test
+            if t.count == 0 or t.rejected or t.suspicion() > level:
+                continue
+            q = float(self.rng.beta(t.count + 0.5, t.samples - t.count + 0.5))
+            if q <= t.delta:
+                continue
+            kl = q * math.log(q / t.delta) + (1 - q) * math.log((1 - q) / (1 - t.delta))
+            pb = pop.base.problem
+            cost = max(t.threshold - t.log_e, 0.0) / kl * pb.n_codes * pb.n
+            if cost < best_cost:
+                best, best_cost = pop, cost
+        return best
+
+    # ------------------------------------------------------------------------------ phases
+    def directed_step(self) -> None:
+        starts = self._starts()
+        if not starts:
+            return
+        start = starts[min(int(self.rng.exponential(1.5)), len(starts) - 1)]
+        moves = 1 + int(self.rng.random() < 0.5)
+        self.evaluate(neighbour(start, self.rng, moves=moves), "directed")
+
+    def extreme_step(self, spec: CaseSpec) -> None:
+        self.evaluate(extreme(spec, self.rng), "extreme")
+
+    # ------------------------------------------------------------------------------ shrinking
+    def shrink(self) -> tuple[bool, int]:
+        """Greedy shrinking of a deterministic counterexample: (reached a minimal one, simplifications tried)."""
+        spec, record = self.found_spec, self.found
+        stop = None if self.shrink_seconds is None else time.monotonic() + self.shrink_seconds
+        tried = 0
+        improved = True
+        while improved:
+            improved = False
+            for cand in simplifications(spec):
+                if tried >= self.shrink_examples or (stop is not None and time.monotonic() > stop) or (
+                    self.deadline is not None and time.monotonic() > self.deadline
+                ):
+                    self.found = record
+                    return False, tried
+                tried += 1
+                try:
+                    out, _ = run_deterministic(self.variant, cand)
+                except DegenerateCase:
+                    continue
+                if out.violation:
+                    spec, record, improved = cand, out.record, True
+                    break
+        self.found, self.found_spec = record, spec
+        return True, tried
+
+    # ------------------------------------------------------------------------------ summaries
+    def sequential_summary(self) -> dict[str, Any] | None:
+        if not self.variant.probabilistic:
+            return None
+        pops = list(self.pops.values())
+        out: dict[str, Any] = {"populations": len(pops), "samples": self.samples}
+        if pops:
+            most = max(pops, key=lambda p: (p.test.samples, -p.test.index))
+            t = most.test
+            out["most_sampled"] = {**t.summary(), "delta": t.delta,
+                                   "detectable_rate_50": detectable_rate(t.samples, t.delta, t.alpha, 0.5),
+                                   "detectable_rate_90": detectable_rate(t.samples, t.delta, t.alpha, 0.9)}
+            out["note"] = ("a population violated at rate >= detectable_rate_50 (resp. _90) would have been "
+                           "refuted with probability >= 1/2 (resp. 0.9) by the samples the most sampled "
+                           "population got, at its level alpha")
+        return out
+
+
+def _variant_id(variant: Variant) -> str:
+    text = json.dumps([variant.name, str(variant.claim), variant.solutions, variant.probabilistic,
+                       {k: str(v) for k, v in variant.assumptions.items()}, repr(variant.space)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _database_file(variant: Variant) -> Path:
+    return cache_dir() / "variants" / f"{_variant_id(variant)}.json"
 
 
 def check_variant(
     variant: Variant,
     *,
-    budget: float = DEFAULT_BUDGET,
+    budget: float | None = None,
     seed: int = 0,
     false_alarm: float = DEFAULT_FALSE_ALARM,
     shrink_seconds: float | None = DEFAULT_SHRINK_SECONDS,
+    shrink_examples: int = DEFAULT_SHRINK_EXAMPLES,
     max_examples: int | None = None,
+    database: bool | None = None,
+    tightness: bool = False,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> Verdict:
-    """Try to refute ``variant`` within ``budget`` seconds (module doc).
+    """Try to refute ``variant`` (module doc).
 
-    ``seed`` seeds hypothesis (rounds after the first use seed + 1, seed + 2, ...); ``false_alarm`` is the
-    probability that a true probabilistic claim is refuted (ignored for deterministic claims);
-    ``shrink_seconds`` caps the time spent shrinking a counterexample (None: the rest of the budget);
-    ``max_examples`` stops after that many examples; ``progress`` is called after every example with a dict
-    (examples, min_slack, seconds).
+    ``budget``: seconds (default :data:`DEFAULT_BUDGET` when ``max_examples`` is None, else no time limit);
+    ``max_examples``: examples at most (then, with no budget, the verdict does not depend on the clock);
+    ``seed`` seeds hypothesis and the other phases; ``false_alarm``: the probability that a true
+    probabilistic claim is refuted; ``shrink_seconds`` / ``shrink_examples`` cap the shrinking of a
+    counterexample (the seconds only when a time budget applies); ``database``: read and store
+    counterexamples in the cache folder (default: on without ``max_examples``, off with it);
+    ``tightness``: summarize bound / bounded and bound - bounded of each relation over the checked
+    solutions; ``progress`` is called after every example with a dict (examples, min_slack, seconds).
     """
-    from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings, target
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hyp_seed
     from hypothesis.errors import HypothesisException
 
-    budget = check_positive_real(budget, "budget")
+    if max_examples is not None:
+        max_examples = check_positive_int(max_examples, "max_examples")
+    if budget is None and max_examples is None:
+        budget = DEFAULT_BUDGET
+    if budget is not None:
+        budget = check_positive_real(budget, "budget")
     seed = check_positive_int(seed, "seed", min_val=0)
     false_alarm = check_probability(false_alarm, "false_alarm")
     if shrink_seconds is not None:
         shrink_seconds = check_positive_real(shrink_seconds, "shrink_seconds", allow_zero=True)
-    if max_examples is not None:
-        max_examples = check_positive_int(max_examples, "max_examples")
+    shrink_examples = check_positive_int(shrink_examples, "shrink_examples", min_val=0)
+    if database is None:
+        database = max_examples is None
+    if budget is None:
+        shrink_seconds = None  # nothing may depend on the clock
+    _use_cache_for_hypothesis()
     t0 = time.monotonic()
-    deadline = t0 + budget
-    state = _State()
-
-    def stop_now() -> bool:
-        now = time.monotonic()
-        if now > deadline:
-            return True
-        if state.found is not None and shrink_seconds is not None and now > state.found_at + shrink_seconds:
-            return True
-        return state.found is None and max_examples is not None and state.examples >= max_examples
-
-    def next_test() -> int:
-        state.tests += 1
-        return state.tests
+    search = _Search(
+        variant, seed=seed, false_alarm=false_alarm, deadline=None if budget is None else t0 + budget,
+        max_examples=max_examples, shrink_seconds=shrink_seconds, shrink_examples=shrink_examples,
+        progress=progress, tightness=tightness, t0=t0,
+    )
+    calls = [0]
 
     def probe(spec: CaseSpec) -> None:
-        if stop_now():
-            raise _Stop()
-        state.examples += 1
-        try:
-            if variant.probabilistic:
-                out = run_probabilistic(variant, spec, next_test, false_alarm, deadline=deadline)
-            else:
-                out = run_deterministic(variant, spec)
-        except (_Stop, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # an error in the variant or the toolkit: stop and report it
-            raise _Crash(exc) from exc
-        state.checks += out.checks
-        state.undefined += out.undefined
-        if progress is not None:
-            progress({"examples": state.examples, "min_slack": min(state.min_slack, out.seen_slack),
-                      "seconds": time.monotonic() - t0})
-        if not out.applicable:
-            state.rejected += 1
-            reject()
-        if out.seen_slack < state.min_slack:
-            state.min_slack = out.seen_slack
-            state.worst = out.record
-        if math.isfinite(out.min_slack):
+        out = search.evaluate(spec, "random")
+        if out is not None and out.applicable and math.isfinite(out.min_slack):
             target(-out.min_slack, label="negative slack")
-        if variant.probabilistic:
-            target(out.frequency, label="violation excess (z)")
-        if out.violation:
-            state.found = out.record
-            if state.found_at is None:
-                state.found_at = time.monotonic()
-            raise _Violation()
+        calls[0] += 1
+        if calls[0] % 2 == 0:
+            search.extreme_step(spec)
+        search.directed_step()
 
-    # a probabilistic test draws fresh samples every time it runs, so its outcome cannot be replayed:
-    # shrinking is for deterministic claims only
-    phases = (Phase.generate, Phase.target) + (() if variant.probabilistic else (Phase.shrink,))
     stopped = "budget"
-    round_seed = seed
-    while not stop_now():
-        before = state.examples
-        run = settings(
-            database=None, max_examples=10**9, deadline=None, derandomize=False, print_blob=False,
-            phases=phases, report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-        )(hyp_seed(round_seed)(given(variant.space.strategy())(probe)))
-        try:
-            run()
-            stopped = "exhausted"
-        except _Violation:
-            state.shrink_done = not variant.probabilistic
-        except _Stop:
-            stopped = "budget"
-        except _Crash as crash:
-            raise crash.error
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            break
-        except HypothesisException:
-            # e.g. Unsatisfiable (no example met the assumptions) or a flaky replay after the budget ran
-            # out during shrinking; the verdict rests on the recorded, verified violation.
-            stopped = "exhausted"
-        except BaseException as exc:
-            if state.found is None or type(exc).__name__ not in ("FlakyFailure", "Flaky", "FlakyReplay"):
-                raise
-        if state.found is not None:
-            state.found["seed"] = round_seed
-            break
-        if state.examples == before:  # the round drew nothing: more rounds would not either
-            break
-        round_seed += 1
-    if state.found is not None and stopped != "interrupted":
+    try:
+        if database:
+            stored = _load_stored(variant)
+            if stored is not None:
+                search.evaluate(stored, "database")
+        round_seed = seed
+        while not search.out_of_budget():
+            before = search.examples
+            run = settings(
+                database=None, max_examples=10**9, deadline=None, derandomize=False, print_blob=False,
+                phases=(Phase.generate, Phase.target), report_multiple_bugs=False,
+                suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+            )(hyp_seed(round_seed)(given(variant.space.strategy())(probe)))
+            try:
+                run()
+                stopped = "exhausted"
+            except HypothesisException:
+                stopped = "exhausted"  # e.g. Unsatisfiable: no example met the assumptions
+            if search.examples == before:
+                break
+            round_seed += 1
+    except _Found:
         stopped = "refuted"
-    min_slack = state.min_slack if math.isfinite(state.min_slack) else None
+    except _Stop:
+        stopped = "budget"
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    shrunk, steps = False, 0
+    if search.found is not None and not variant.probabilistic and stopped != "interrupted":
+        shrunk, steps = search.shrink()
+    if search.found is not None and database:
+        _store(variant, search.found_spec)
+    if search.found is not None:
+        search.found["seed"] = seed
+        search.found["found_by"] = search.found_by
+    min_slack = search.min_slack if math.isfinite(search.min_slack) else None
     return Verdict(
         name=variant.name,
-        refuted=state.found is not None,
-        examples_tried=state.examples,
-        counterexample=state.found,
+        refuted=search.found is not None,
+        examples_tried=search.examples,
+        counterexample=search.found,
         min_slack=min_slack,
         seed=seed,
         seconds=time.monotonic() - t0,
         probabilistic=variant.probabilistic,
         false_alarm=false_alarm if variant.probabilistic else None,
-        checks=state.checks,
-        undefined=state.undefined,
-        rejected=state.rejected,
+        checks=search.checks,
+        undefined=search.undefined,
+        rejected=search.rejected,
         stopped=stopped,
-        shrunk=state.shrink_done,
-        worst=state.worst,
+        shrunk=shrunk,
+        worst=search.worst,
+        degenerate=search.degenerate,
+        phases=dict(search.phase_counts),
+        found_by=search.found_by,
+        max_examples=max_examples,
+        shrink_steps=steps,
+        sequential=search.sequential_summary(),
+        tightness=search.tight.summary() if search.tight is not None else None,
     )
 
 
+def _load_stored(variant: Variant) -> CaseSpec | None:
+    path = _database_file(variant)
+    try:
+        data = json.loads(path.read_text())
+        return CaseSpec(data["config"], data["knobs"], variant.space)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store(variant: Variant, spec: CaseSpec | None) -> None:
+    if spec is None:
+        return
+    path = _database_file(variant)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"config": spec.config, "knobs": spec.knobs}, default=str))
+    except OSError:
+        pass  # a read-only cache only loses the shortcut
+
+
 __all__ = [
-    "DEFAULT_BUDGET", "DEFAULT_FALSE_ALARM", "DEFAULT_SHRINK_SECONDS", "ExampleResult", "Verdict", "alpha_of_test", "binomial_p_value",
-    "case_from_record", "check_variant", "critical_count", "replay", "run_deterministic", "run_probabilistic",
+    "DEFAULT_BUDGET", "DEFAULT_FALSE_ALARM", "DEFAULT_SHRINK_EXAMPLES", "DEFAULT_SHRINK_SECONDS", "PHASES",
+    "ExampleResult", "Verdict", "alpha_of_test", "cache_dir", "case_from_record", "check_variant", "replay",
+    "run_deterministic",
 ]

@@ -40,7 +40,7 @@ from qtheory.grid import Grid, as_grid
 from qtheory.losses import LOSS_KINDS
 from qtheory.models import ACTIVATIONS, Network
 from qtheory.problem import Penalty, Problem, problem_from_config
-from qtheory.validation import check_choice, check_positive_int
+from qtheory.validation import check_choice, check_positive_int, check_scalar
 
 #: default limit on |Q|^p for a drawn problem (enumeration of Q^p per example)
 DEFAULT_MAX_CODES = 5000
@@ -220,9 +220,10 @@ class ProblemSpace:
     (nu = f B) or ``"f0"`` (nu = f F(0), F at the zero codes); Q-CD starts: 1..``max_starts`` of ``starts``
     (``"zero"``, ``"random"`` = hypothesis-drawn codes), order cyclic or random (seeded).
 
-    Probabilistic claims: ``screen_resamples`` training samples per population screen it (a one-sided
-    binomial test at ``screen_level``, no correction: it only decides where to look), and a population that
-    passes is tested on ``resamples`` fresh training samples (``qtheory.harness``).
+    Probabilistic claims: every population drawn gets ``screen_resamples`` training samples, and after each
+    example the most suspicious population (the smallest P(Binomial(t, delta') >= c) for c violations in t
+    samples, if at most ``screen_level``) gets up to ``resamples`` more; every sample feeds the population's
+    anytime-valid test (``qtheory.sequential``), so these only decide where samples go.
     """
 
     models: tuple[str, ...] = ("linear", "mlp")
@@ -248,10 +249,15 @@ class ProblemSpace:
     starts: tuple[str, ...] = START_KINDS
     max_starts: int = 2
     screen_resamples: int = 20
-    screen_level: float = 0.01
+    screen_level: float = 0.25
     resamples: int = 60
 
     def __post_init__(self) -> None:
+        for name, choices in (("models", ("linear", "mlp")), ("activations", ACTIVATIONS), ("losses", LOSS_KINDS),
+                              ("starts", START_KINDS), ("bias", (False, True)), ("Bs", None)):
+            self._as_tuple(name, choices)
+        for name in ("N", "noise", "n", "a", "a_frac", "delta", "nu_frac") + (("ratio",) if self.ratio is not None else ()):
+            self._as_tuple(name, None, length=2)
         check_choice(self.penalty, "penalty", PENALTY_MODES)
         check_choice(self.nu, "nu", NU_MODES)
         for s in self.starts:
@@ -272,6 +278,21 @@ class ProblemSpace:
             raise ValueError(f"delta == {self.delta!r}, must lie in (0, 1)")
         if self.max_codes < (2 * self.min_K + 1):
             raise ValueError(f"max_codes == {self.max_codes} leaves no grid with K >= {self.min_K}")
+
+    def _as_tuple(self, name: str, choices: tuple | None, length: int | None = None) -> None:
+        """Field ``name`` as a tuple (a list is accepted), each entry among ``choices`` (or a number)."""
+        value = getattr(self, name)
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{name} must be a tuple or list, got {type(value).__name__} ({value!r})")
+        value = tuple(value)
+        if not value or (length is not None and len(value) != length):
+            raise ValueError(f"{name} must list {length or 'at least 1'} entr{'ies' if length != 1 else 'y'}, got {value!r}")
+        for i, v in enumerate(value):
+            if choices is None:
+                check_scalar(v, f"{name}[{i}]", (int, float))
+            elif v not in choices or type(v) is not type(choices[0]):
+                raise ValueError(f"{name}[{i}] == {v!r}, must be one of {', '.join(map(repr, choices))}")
+        object.__setattr__(self, name, value)
 
     @property
     def max_params(self) -> int:
@@ -403,6 +424,32 @@ def _smoothness(problem: Problem, exact: Any) -> float:
     return float(grid_smoothness(problem, quantities=exact).U)
 
 
+class DegenerateCase(ValueError):
+    """A drawn problem that tests nothing: U_Q is round-off (0 < |U_Q| below :func:`roundoff_U`), or the
+    penalty's a or lam leaves [1e-8, 1e8]."""
+
+
+#: a and lam must lie in [1 / PENALTY_RANGE, PENALTY_RANGE]
+PENALTY_RANGE = 1e8
+
+
+def roundoff_U(B: float, d: float) -> float:
+    """The smallest |U_Q| told apart from round-off: second differences of L_n in [0, B], computed in
+    floating point, carry errors of order 1e-15 B; divided by d^2, anything below 1e-10 B / d^2 is noise."""
+    return 1e-10 * B / d**2
+
+
+def _check_degenerate(config: dict, U: float, smooth: bool) -> None:
+    d, B = float(config["grid"]["step"]), float(config["loss"].get("B", 1.0))
+    if smooth and 0 < abs(U) < roundoff_U(B, d):
+        raise DegenerateCase(f"U_Q == {U!r} is round-off (|U_Q| < {roundoff_U(B, d):.3g}): a = a_frac / U_Q tests nothing")
+    pen = config.get("penalty")
+    if pen is not None:
+        for key in ("a", "lam"):
+            if not 1 / PENALTY_RANGE <= pen[key] <= PENALTY_RANGE:
+                raise DegenerateCase(f"penalty.{key} == {pen[key]!r} is outside [{1 / PENALTY_RANGE:g}, {PENALTY_RANGE:g}]")
+
+
 def resolve_penalty(spec: CaseSpec, U: float) -> dict | None:
     """The ``[penalty]`` table of a spec: as drawn (``"free"``), none, or a = a_frac / U_Q (``"smooth"``)."""
     mode = spec.knobs["penalty_mode"]
@@ -442,6 +489,7 @@ def build_case(spec: CaseSpec, *, like: Case | None = None) -> Case:
 
     With ``like`` (a case of the same population), the penalty and nu are taken from it rather than
     resolved again: a resampled training set changes U_Q, but the penalty and nu stay those of ``like``.
+    Raises :class:`DegenerateCase` for a draw that tests nothing.
     """
     config = copy.deepcopy(spec.config)
     if like is not None:
@@ -455,10 +503,13 @@ def build_case(spec: CaseSpec, *, like: Case | None = None) -> Case:
         if spec.knobs["penalty_mode"] == "smooth":
             bare = problem_from_config(config)
             U = _smoothness(bare, _enumerate(bare))
+            _check_degenerate(config, U, smooth=True)
             config["penalty"] = resolve_penalty(spec, U)
+            _check_degenerate(config, U, smooth=False)
             problem = problem_from_config(config)
             exact = _enumerate(problem)
         else:
+            _check_degenerate(config, 0.0, smooth=False)
             problem = problem_from_config(config)
             exact = _enumerate(problem)
             U = _smoothness(problem, exact)
@@ -522,7 +573,7 @@ def _toml_value(v: Any) -> str:
 
 
 __all__ = [
-    "DEFAULT_MAX_CODES", "Case", "CaseSpec", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
+    "DEFAULT_MAX_CODES", "Case", "CaseSpec", "DegenerateCase", "roundoff_U", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
     "grids", "loss_tables", "network_tables", "networks", "penalties", "penalty_tables", "populations",
     "problem_configs", "problems", "resolve_nu", "resolve_penalty", "sample_sizes", "teacher_tables", "to_toml",
 ]

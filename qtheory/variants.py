@@ -4,25 +4,32 @@ A :class:`Variant` is a sympy relation (or a Boolean combination of relations: `
 ``sp.Not``, ``sp.Implies``) over the quantities below, the solutions beta^ it speaks of, and whether it holds
 deterministically or with probability >= 1 - delta'.  Build the claim from the symbols of
 ``qtheory.theory`` (B n p Qsize s k eps Gamma delta a lam d U nu Ln F0) and the computed quantities defined
-here; formulas of THEORY.md come from ``qtheory.theory`` (e.g. ``excess <= A.value``), never re-typed.
+here; formulas of docs/theory.md come from ``qtheory.theory`` (e.g. ``excess <= A.value``), never re-typed.
 
-Problem quantities (one number per problem; THEORY.md section 1):
+Problem quantities (one number per problem; docs/theory.md section 1):
   B, n, p, Qsize (|Q|), K, d, R (= K d), N (support points of the population), s, delta (delta'), eps
   (= L(beta*_eps) - L*_Q for the drawn s), a, lam (MCP; only with a penalty), nu, U (exact U_Q of the training
-  sample), Lstar (L*_Q), Fmin (min F), Lnmin (min L_n), Fref (F(beta*_eps)).
+  sample), Lstar (L*_Q), Fmin (min F), Lnmin (min L_n), Fref (F(beta*_eps)); for V3, Lcont (inf over
+  [-R, R]^p of L) and Linf (M_inf, the max-norm Lipschitz constant of L on [-R, R]^p), exact where
+  ``qtheory.continuous`` can compute them (a model linear in beta, squared loss, clip inactive on the box),
+  NaN elsewhere.
 Solution quantities (one number per solution beta^):
   k (= ||beta^||_0, counted on integer codes), Ln (L_n(beta^)), risk (L(beta^)), excess (L(beta^) - L*_Q),
   F (F(beta^) = L_n + P; L_n without a penalty), pen (P(beta^)), Gamma (F(beta^) - min F), Gamma_ref
   (max(0, F(beta^) - F(beta*_eps)): the smallest Gamma with F(beta^) <= F(beta*_eps) + Gamma), dev
-  (|L_n(beta^) - L(beta^)|), min_nz (min |beta^_j| over non-zero codes, +inf if none), max_abs (max |beta^_j|).
+  (|L_n(beta^) - L(beta^)|), min_nz (min |beta^_j| over non-zero codes, +inf if none), max_abs (max |beta^_j|),
+  is_local (1 if beta^ is a nu-local solution, else 0; NaN for a tie up to round-off; e.g. "every global
+  minimizer is 0-local").
 Q-CD quantities (solutions = "qcd" only): moves (accepted moves), F0 (F at the start), local (1 if the
   reference certificate says nu-local, else 0), min_drop (smallest decrease of F over accepted moves, +inf with
   none), hit_cap (1 if a move cap stopped it).
 
 Solutions (``solutions``):
-  ``"global"`` -- every global minimizer of F (points with F - min F <= tol);
-  ``"local"``  -- every nu-local solution of Q^p (all of them, found from the exact F table; each point that
-                  decides a verdict is re-certified by ``qtheory.solve.certify.certify_local``);
+  ``"global"`` -- every global minimizer of F (points with F - min F <= tol by the reference evaluation);
+  ``"local"``  -- every nu-local solution of Q^p (all of them, :func:`certified_local_mask`: the exact F table
+                  decides where it clears the threshold by more than its round-off, the reference evaluation
+                  decides the rest, and points tied with the threshold up to round-off are left out; each point
+                  that decides a verdict is re-certified by ``qtheory.solve.certify.certify_local``);
   ``"qcd"``    -- the outputs of Q-CD (``qtheory.solve.qcd``) from the drawn starts;
   ``"any"``    -- every point of Q^p (claims "for all beta at once", like L1).
 
@@ -36,6 +43,7 @@ counted as undefined, never as a violation.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -68,7 +76,7 @@ from qtheory.validation import check_choice, check_positive_real
 
 SOLUTION_KINDS = ("global", "local", "qcd", "any")
 
-# computed quantities that are not symbols of THEORY.md: name -> (symbol, meaning)
+# computed quantities that are not symbols of docs/theory.md: name -> (symbol, meaning)
 _NEW: dict[str, tuple[sp.Symbol, str]] = {
     "excess": (sp.Symbol("excess", real=True), "realized excess risk L(beta^) - L*_Q"),
     "risk": (sp.Symbol("risk", nonnegative=True), "population risk L(beta^)"),
@@ -89,21 +97,31 @@ _NEW: dict[str, tuple[sp.Symbol, str]] = {
     "local": (sp.Symbol("local", nonnegative=True), "1 if certified nu-local, else 0"),
     "min_drop": (sp.Symbol("min_drop", positive=True), "smallest decrease of F over accepted Q-CD moves"),
     "hit_cap": (sp.Symbol("hit_cap", nonnegative=True), "1 if a move cap stopped Q-CD"),
+    "is_local": (sp.Symbol("is_local", nonnegative=True), "1 if the point is nu-local (certified), else 0"),
+    "Lcont": (sp.Symbol("Lcont", nonnegative=True), "inf over [-R, R]^p of L (NaN where not computable)"),
 }
 excess, risk, F, pen, Gamma_ref, dev, min_nz, max_abs = (
     _NEW[x][0] for x in ("excess", "risk", "F", "pen", "Gamma_ref", "dev", "min_nz", "max_abs")
 )
 Lstar, Fmin, Lnmin, Fref, K, R, N = (_NEW[x][0] for x in ("Lstar", "Fmin", "Lnmin", "Fref", "K", "R", "N"))
 moves, local, min_drop, hit_cap = (_NEW[x][0] for x in ("moves", "local", "min_drop", "hit_cap"))
+is_local, Lcont = _NEW["is_local"][0], _NEW["Lcont"][0]
+Linf = SYMBOLS["Linf"]
 
-_THEORY_NAMES = ("B", "n", "p", "Qsize", "s", "k", "eps", "Gamma", "delta", "a", "lam", "d", "U", "nu", "Ln", "F0")
+_THEORY_NAMES = (
+    "B", "n", "p", "Qsize", "s", "k", "eps", "Gamma", "delta", "a", "lam", "d", "U", "nu", "Ln", "F0", "Linf",
+)
 #: every quantity a claim may use: name -> sympy symbol
 QUANTITIES: dict[str, sp.Symbol] = {**{x: SYMBOLS[x] for x in _THEORY_NAMES}, **{x: v[0] for x, v in _NEW.items()}}
 PROBLEM_QUANTITIES = (
     "B", "n", "p", "Qsize", "K", "d", "R", "N", "s", "delta", "eps", "a", "lam", "nu", "U", "Lstar", "Fmin",
-    "Lnmin", "Fref",
+    "Lnmin", "Fref", "Lcont", "Linf",
 )
-POINT_QUANTITIES = ("k", "Ln", "risk", "excess", "F", "pen", "Gamma", "Gamma_ref", "dev", "min_nz", "max_abs")
+#: problem quantities computed only when a claim uses them
+CONTINUOUS_QUANTITIES = ("Lcont", "Linf")
+POINT_QUANTITIES = (
+    "k", "Ln", "risk", "excess", "F", "pen", "Gamma", "Gamma_ref", "dev", "min_nz", "max_abs", "is_local",
+)
 QCD_QUANTITIES = ("moves", "F0", "local", "min_drop", "hit_cap")
 
 # any spelling of a quantity (command-line name or sympy name) -> its canonical symbol
@@ -127,8 +145,10 @@ def canonical(expr: sp.Basic, where: str = "claim") -> sp.Basic:
     return expr.xreplace({x: _CANONICAL[x.name] for x in expr.free_symbols})
 
 
-def names_in(expr: sp.Basic) -> set[str]:
-    return {quantity_name(x) for x in expr.free_symbols}
+@functools.lru_cache(maxsize=4096)
+def names_in(expr: sp.Basic) -> frozenset[str]:
+    """The names of the quantities ``expr`` uses (cached: claims are judged on thousands of cases)."""
+    return frozenset(quantity_name(x) for x in expr.free_symbols)
 
 
 # ===================================================================================== the variant
@@ -162,8 +182,18 @@ class Variant:
         if not isinstance(self.space, ProblemSpace):
             raise TypeError(f"space must be a ProblemSpace, got {type(self.space).__name__}")
         check_positive_real(self.tol, "tol", allow_zero=True)
-        claim = sp.sympify(self.claim)
+        if not isinstance(self.claim, sp.Basic) or isinstance(self.claim, sp.Symbol):
+            raise TypeError(
+                f"claim must be a sympy relation over quantities (e.g. excess <= bound), got {type(self.claim).__name__} "
+                f"({self.claim!r})"
+            )
+        claim = self.claim
         _check_boolean(claim, "claim")
+        if not claim.free_symbols:
+            raise ValueError(
+                f"claim == {claim!r} involves no quantity, so there is nothing to test; state a relation over "
+                f"quantities such as {', '.join(list(QUANTITIES)[:3])}"
+            )
         object.__setattr__(self, "claim", canonical(claim, "claim"))
         assumptions = {}
         for label, rel in dict(self.assumptions).items():
@@ -182,7 +212,7 @@ class Variant:
     @property
     def quantities(self) -> set[str]:
         """Names of the quantities the claim and the assumptions use."""
-        out = names_in(self.claim)
+        out = set(names_in(self.claim))
         for rel in self.assumptions.values():
             out |= names_in(rel)
         return out
@@ -275,8 +305,9 @@ def atoms(expr: sp.Basic) -> list[sp.Rel]:
 
 
 # ===================================================================================== quantities
-def problem_quantities(case: Case) -> dict[str, float]:
-    """The problem quantities of a built case (module doc), exact from its enumeration."""
+def problem_quantities(case: Case, needed: Any = ()) -> dict[str, float]:
+    """The problem quantities of a built case (module doc), exact from its enumeration; Lcont and Linf
+    (``qtheory.continuous``) only when named in ``needed``."""
     from qtheory.solve.certify import objective_F
 
     pb, ex, prm = case.problem, case.exact, case.params
@@ -292,13 +323,19 @@ def problem_quantities(case: Case) -> dict[str, float]:
     }
     if pb.penalty is not None:
         out["a"], out["lam"] = float(pb.penalty.a), float(pb.penalty.lam)
+    if set(needed) & set(CONTINUOUS_QUANTITIES):
+        from qtheory.continuous import continuous_quantities
+
+        out.update(continuous_quantities(pb, out["R"]))
     return out
 
 
 def point_quantities(
-    case: Case, scalars: Mapping[str, float], codes: np.ndarray, Ln_: np.ndarray, risk_: np.ndarray, F_: np.ndarray
+    case: Case, scalars: Mapping[str, float], codes: np.ndarray, Ln_: np.ndarray, risk_: np.ndarray, F_: np.ndarray,
+    is_local_: Any = np.nan,
 ) -> dict[str, np.ndarray]:
-    """The solution quantities (module doc) of code vectors ``codes`` (m, p) with their L_n, L and F."""
+    """The solution quantities (module doc) of code vectors ``codes`` (m, p) with their L_n, L and F, and
+    ``is_local_`` (1/0 per point; NaN where it was not computed)."""
     pb = case.problem
     codes = np.atleast_2d(codes)
     beta = np.abs(pb.values(codes))
@@ -321,10 +358,13 @@ def point_quantities(
         "dev": np.abs(np.asarray(Ln_, dtype=float) - np.asarray(risk_, dtype=float)),
         "min_nz": np.where(nz, beta, np.inf).min(axis=1),
         "max_abs": beta.max(axis=1),
+        "is_local": np.broadcast_to(np.asarray(is_local_, dtype=float), (codes.shape[0],)).copy(),
     }
 
 
-def reference_quantities(case: Case, scalars: Mapping[str, float], codes: np.ndarray) -> dict[str, np.ndarray]:
+def reference_quantities(
+    case: Case, scalars: Mapping[str, float], codes: np.ndarray, is_local_: Any = np.nan
+) -> dict[str, np.ndarray]:
     """Solution quantities of ``codes`` (m, p) by the reference evaluation (``Problem`` methods)."""
     from qtheory.solve.certify import objective_F
 
@@ -332,7 +372,7 @@ def reference_quantities(case: Case, scalars: Mapping[str, float], codes: np.nda
     codes = np.atleast_2d(np.asarray(codes, dtype=np.int64))
     return point_quantities(
         case, scalars, codes, np.atleast_1d(pb.empirical_risk(codes)), np.atleast_1d(pb.population_risk(codes)),
-        np.atleast_1d(objective_F(pb, codes)),
+        np.atleast_1d(objective_F(pb, codes)), is_local_,
     )
 
 
@@ -369,23 +409,83 @@ class Points:
     reference: bool  # True when every value came from the reference evaluation
 
 
-def solution_points(case: Case, kind: str, scalars: Mapping[str, float], tol: float) -> Points:
-    """The solutions of ``kind`` on ``case`` with their quantities (module doc)."""
+#: table values within this distance of a decision threshold are decided by the reference evaluation
+ROUND_OFF = 1e-10
+
+
+def reference_margin(case: Case, index: np.ndarray, nu: float) -> np.ndarray:
+    """min over the (at most 2p) grid neighbours of F(neighbour) - F(beta) + nu for each point (rows of table
+    indices ``index``, (m, p)), by the reference evaluation of F, batched; beta is nu-local iff it is >= 0."""
+    from qtheory.solve.certify import objective_F
+
+    pb = case.problem
+    index = np.asarray(index, dtype=np.int64).reshape(-1, pb.p)
+    m = index.shape[0]
+    if m == 0:
+        return np.zeros(0)
+    shape = case.exact.tables["empirical"].shape
+    rows, owner = [index], []
+    for j in range(pb.p):
+        for step in (-1, 1):
+            nb = index.copy()
+            nb[:, j] += step
+            ok = (nb[:, j] >= 0) & (nb[:, j] < shape[j])
+            rows.append(nb[ok])
+            owner.append(np.flatnonzero(ok))
+    F_all = np.atleast_1d(objective_F(pb, pb.codes_from_indices(np.concatenate(rows))))
+    F0, F_nb, who = F_all[:m], F_all[m:], np.concatenate(owner)
+    margin = np.full(m, np.inf)
+    np.minimum.at(margin, who, F_nb - F0[who] + nu)
+    return margin
+
+
+def certified_local_mask(case: Case, nu: float) -> np.ndarray:
+    """Locality of every point of Q^p (canonical table shape): 1.0 nu-local, 0.0 not, NaN where floating
+    point cannot decide.  The table decides where every neighbour difference clears the threshold -nu by more
+    than :data:`ROUND_OFF` (or misses it by more); elsewhere the reference evaluation gives the smallest margin
+    F(neighbour) - F(beta) + nu: local when it is 0 exactly or above ROUND_OFF, not local below -ROUND_OFF,
+    and undecided (NaN) when 0 < |margin| <= ROUND_OFF, a tie up to round-off."""
+    F_tab = _F_table(case)
+    core = local_mask(F_tab, nu, slack_=-ROUND_OFF)
+    border = local_mask(F_tab, nu, slack_=ROUND_OFF) & ~core
+    out = core.astype(float)
+    flat = np.flatnonzero(border.ravel())
+    if flat.size:
+        margin = reference_margin(case, np.stack(np.unravel_index(flat, F_tab.shape), axis=1), nu)
+        verdict = np.where(margin >= 0, 1.0, 0.0)
+        verdict[(np.abs(margin) <= ROUND_OFF) & (margin != 0)] = np.nan
+        out.ravel()[flat] = verdict
+    return out
+
+
+def solution_points(case: Case, kind: str, scalars: Mapping[str, float], tol: float, *, need_local: bool = False) -> Points:
+    """The solutions of ``kind`` on ``case`` with their quantities (module doc).  Membership is exact: a global
+    minimizer is confirmed by the reference evaluation of F, a nu-local point by :func:`certified_local_mask`.
+    ``is_local`` is computed for every point when ``need_local`` (NaN otherwise; 1 for ``"local"``)."""
     check_choice(kind, "solutions", SOLUTION_KINDS)
     if kind == "qcd":
         return _qcd_points(case, scalars)
+    from qtheory.solve.certify import objective_F
+
     pb, tables = case.problem, case.exact.tables
     F_tab = _F_table(case)
+    local_tab = certified_local_mask(case, scalars["nu"]) if (need_local or kind == "local") else None
     if kind == "any":
         flat = np.arange(F_tab.size)
     elif kind == "global":
-        flat = np.flatnonzero(F_tab.ravel() <= scalars["Fmin"] + tol)
+        flat = np.flatnonzero(F_tab.ravel() <= scalars["Fmin"] + tol + ROUND_OFF)
+        if flat.size:
+            idx = np.stack(np.unravel_index(flat, F_tab.shape), axis=1)
+            F_ref = np.atleast_1d(objective_F(pb, pb.codes_from_indices(idx)))
+            flat = flat[F_ref - scalars["Fmin"] <= tol]
     else:
-        flat = np.flatnonzero(local_mask(F_tab, scalars["nu"], slack_=max(tol, 1e-12)).ravel())
+        flat = np.flatnonzero(local_tab.ravel() == 1.0)
     index = np.stack(np.unravel_index(flat, F_tab.shape), axis=1) if flat.size else np.zeros((0, pb.p), dtype=np.int64)
     codes = pb.codes_from_indices(index) if flat.size else index
+    is_loc = local_tab.ravel()[flat] if local_tab is not None else np.nan
     values = point_quantities(
-        case, scalars, codes, tables["empirical"].ravel()[flat], tables["population"].ravel()[flat], F_tab.ravel()[flat]
+        case, scalars, codes, tables["empirical"].ravel()[flat], tables["population"].ravel()[flat],
+        F_tab.ravel()[flat], is_loc,
     )
     return Points(kind, np.asarray(codes, dtype=np.int64).reshape(-1, pb.p), values, reference=False)
 
@@ -407,7 +507,7 @@ def _qcd_points(case: Case, scalars: Mapping[str, float]) -> Points:
         extra["min_drop"].append(float(drops.min()) if drops.size else np.inf)
         extra["hit_cap"].append(1.0 if res.hit_cap else 0.0)
     codes = np.stack(rows)
-    values = reference_quantities(case, scalars, codes)
+    values = reference_quantities(case, scalars, codes, extra["local"])
     values.update({x: np.asarray(v, dtype=float) for x, v in extra.items()})
     return Points("qcd", codes, values, reference=True)
 
@@ -420,7 +520,10 @@ class CaseResult:
     applicable : False when an assumption on the problem failed (the claim asserts nothing);
     checks : solutions where the slack was finite; undefined : solutions with a NaN slack;
     min_slack : the smallest slack (+inf when nothing was checked); violation : a verified violation;
-    worst : the record of the solution with the smallest slack (None when there is none).
+    worst : the record of the solution with the smallest slack (None when there is none);
+    sides : with ``collect``, for each relation of the claim (:func:`sides_of`), the pair (bound side, bounded
+    side) as arrays over the checked solutions; tightest : the record of the checked solution with the
+    smallest ratio bound / bounded of the first relation (None without ``collect`` or a positive ratio).
     """
 
     applicable: bool
@@ -429,16 +532,29 @@ class CaseResult:
     min_slack: float = np.inf
     violation: bool = False
     worst: dict[str, Any] | None = None
+    sides: list[tuple[np.ndarray, np.ndarray]] | None = None
+    tightest: dict[str, Any] | None = None
 
 
-def evaluate_case(variant: Variant, case: Case) -> CaseResult:
+def sides_of(rel: sp.Rel) -> tuple[sp.Basic, sp.Basic] | None:
+    """(bound, bounded) of an inequality: (rhs, lhs) for lhs <= rhs or lhs < rhs, (lhs, rhs) for lhs >= rhs or
+    lhs > rhs; None for an equation."""
+    if isinstance(rel, (sp.LessThan, sp.StrictLessThan)):
+        return rel.rhs, rel.lhs
+    if isinstance(rel, (sp.GreaterThan, sp.StrictGreaterThan)):
+        return rel.lhs, rel.rhs
+    return None
+
+
+def evaluate_case(variant: Variant, case: Case, *, collect: bool = False) -> CaseResult:
     """Judge ``variant`` on every solution of its kind on ``case``; a violation found in the exact tables is
-    confirmed by the reference evaluation (and, for nu-local points, by the reference certificate)."""
-    scalars = problem_quantities(case)
+    confirmed by the reference evaluation (and, for nu-local points, by the reference certificate).
+    ``collect`` also returns the two sides of each relation at the checked solutions (tightness)."""
+    scalars = problem_quantities(case, variant.quantities)
     problem_only = [r for r in variant.assumptions.values() if names_in(r) <= set(scalars)]
     if not all(bool(np.all(holds(r, scalars))) for r in problem_only):
         return CaseResult(applicable=False)
-    pts = solution_points(case, variant.solutions, scalars, variant.tol)
+    pts = solution_points(case, variant.solutions, scalars, variant.tol, need_local="is_local" in variant.quantities)
     m = pts.codes.shape[0]
     if m == 0:
         return CaseResult(applicable=True)
@@ -453,6 +569,8 @@ def evaluate_case(variant: Variant, case: Case) -> CaseResult:
     checks = int(np.sum(np.isfinite(sl)))
     order = np.argsort(sl, kind="stable")
     result = CaseResult(applicable=True, checks=checks, undefined=undefined, min_slack=float(sl[order[0]]))
+    if collect:
+        _collect_sides(variant, case, scalars, pts, values, np.isfinite(sl), result)
     if not np.isfinite(sl[order[0]]) and sl[order[0]] > 0:
         return result
     for i in order[:8]:
@@ -467,13 +585,36 @@ def evaluate_case(variant: Variant, case: Case) -> CaseResult:
     return result
 
 
+def _collect_sides(
+    variant: Variant, case: Case, scalars: Mapping[str, float], pts: Points, values: Mapping[str, Any],
+    checked: np.ndarray, result: CaseResult,
+) -> None:
+    m = checked.size
+    result.sides = []
+    for r in atoms(variant.claim):
+        pair = sides_of(r)
+        if pair is None:
+            continue
+        big, small = (np.broadcast_to(evaluate(x, values), (m,)).astype(float)[checked] for x in pair)
+        result.sides.append((big, small))
+    if result.sides and checked.any():
+        big, small = result.sides[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(small > 0, big / small, np.inf)
+        j = int(np.argmin(ratio))
+        if np.isfinite(ratio[j]):
+            i = int(np.flatnonzero(checked)[j])
+            sl = float(slack(variant.claim, {**scalars, **{x: v[i] for x, v in pts.values.items()}}))
+            result.tightest = _record(variant, case, scalars, pts.kind, pts.codes[i], {x: v[i] for x, v in pts.values.items()}, sl)
+
+
 def _verified(variant: Variant, case: Case, scalars: Mapping[str, float], pts: Points, i: int) -> dict | None:
     """The record of solution i if the violation holds up under the reference evaluation, else None."""
     codes = pts.codes[i]
     if pts.reference:
         vals = {x: v[i] for x, v in pts.values.items()}
     else:
-        vals = {x: v[0] for x, v in reference_quantities(case, scalars, codes[None, :]).items()}
+        vals = {x: v[0] for x, v in reference_quantities(case, scalars, codes[None, :], pts.values["is_local"][i]).items()}
         if pts.kind == "global" and not vals["F"] - scalars["Fmin"] <= variant.tol:
             return None
         if pts.kind == "local":
@@ -491,6 +632,11 @@ def _verified(variant: Variant, case: Case, scalars: Mapping[str, float], pts: P
     return _record(variant, case, scalars, pts.kind, codes, vals, sl)
 
 
+@functools.lru_cache(maxsize=256)
+def _text(expr: sp.Basic) -> str:
+    return str(expr)
+
+
 def _record(
     variant: Variant, case: Case, scalars: Mapping[str, float], kind: str, codes: np.ndarray,
     vals: Mapping[str, Any], sl: float,
@@ -499,7 +645,7 @@ def _record(
     rel = []
     for r in atoms(variant.claim):
         rel.append({
-            "relation": str(r), "lhs": float(evaluate(r.lhs, values)), "rhs": float(evaluate(r.rhs, values)),
+            "relation": _text(r), "lhs": float(evaluate(r.lhs, values)), "rhs": float(evaluate(r.rhs, values)),
             "slack": float(slack(r, values)),
         })
     return {
@@ -517,5 +663,6 @@ __all__ = [
     "R", "U", "Variant", "a", "atoms", "canonical", "d", "delta", "dev", "eps", "evaluate", "evaluate_case",
     "excess", "hit_cap", "holds", "k", "lam", "local", "local_mask", "max_abs", "min_drop", "min_nz", "moves",
     "n", "nu", "p", "pen", "point_quantities", "problem_quantities", "reference_quantities", "risk", "s",
-    "slack", "solution_points",
+    "slack", "solution_points", "is_local", "Lcont", "Linf", "certified_local_mask", "reference_margin", "sides_of",
+    "CONTINUOUS_QUANTITIES",
 ]

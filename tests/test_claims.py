@@ -1,4 +1,4 @@
-"""Claim-level tests: each result of THEORY.md checked at a construction where its bound is nearly tight, with
+"""Claim-level tests: each result of docs/theory.md checked at a construction where its bound is nearly tight, with
 exact probabilities (binomial sums) instead of Monte Carlo, and the bound read from ``qtheory.theory``
 (never typed a second time).  A false version of a bound that is smaller than the true one by more than the
 test's *power* margin fails the test.
@@ -74,6 +74,9 @@ CASES = {
     "V1-M-1e6": ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, M=10**6)[0]), 0.01, 0.85),
     "V2-M-1e6": ((lambda c: v2_failure(10_000, 1, 0.01, 10**6, c)), 0.01, 0.9),
 }
+if "V4" in RESULTS:  # V1 with the exact count C(p,k)(|Q|-1)^k
+    CASES["V4"] = ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, name="V4")[0]), 0.01, 0.8)
+    CASES["V4-M-1e6"] = ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, M=10**6, name="V4")[0]), 0.01, 0.85)
 
 
 @pytest.mark.claim

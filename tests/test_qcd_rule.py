@@ -1,4 +1,4 @@
-"""Q-CD follows THEORY.md's sweep rule move for move: on small problems (non-integer objectives, exact ties of
+"""Q-CD follows docs/theory.md's sweep rule move for move: on small problems (non-integer objectives, exact ties of
 the zero-one loss, penalties), from every start, the toolkit's Q-CD (cyclic order) makes the same accepted
 moves in the same order, the same number of sweeps and the same output as the rule stated literally
 (``proofs_check.c.sweep_rule``).  A departure (stopping after one sweep and relying on the final

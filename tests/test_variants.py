@@ -8,15 +8,8 @@ import pytest
 import sympy as sp
 from scipy.stats import binom
 
-from qtheory.harness import (
-    alpha_of_test,
-    binomial_p_value,
-    case_from_record,
-    check_variant,
-    critical_count,
-    replay,
-    run_deterministic,
-)
+from qtheory.harness import case_from_record, check_variant, replay, run_deterministic
+from qtheory.sequential import RateTest, alpha_of_test, critical_count, detectable_rate, log_e_value
 from qtheory.problem import load_problem
 from qtheory.solve.certify import certify_local
 from qtheory.strategies import CaseSpec, ProblemSpace, build_case
@@ -157,7 +150,7 @@ def test_evaluate_case_refutes_and_confirms(case):
 
 def test_a_counterexample_record_reproduces_through_its_problem_file(case, tmp_path):
     claim = Variant("excess <= eps", excess <= eps, solutions="global")
-    out = run_deterministic(claim, case.spec)
+    out, _ = run_deterministic(claim, case.spec)
     assert out.violation
     record = out.record
     again = replay(claim, record)
@@ -181,28 +174,49 @@ def test_qcd_solutions_carry_their_run(case):
 
 
 # ---------------------------------------------------------------------------------------------- statistics
-@pytest.mark.parametrize("R,delta_,alpha", [(20, 0.1, 0.01), (60, 0.05, 1e-4), (40, 0.3, 0.005)])
-def test_critical_count_is_the_smallest_significant_count(R, delta_, alpha):
-    v = critical_count(R, delta_, alpha)
-    assert binom.sf(v - 1, R, delta_) <= alpha < binom.sf(v - 2, R, delta_)
-    assert binomial_p_value(v, R, delta_) == pytest.approx(binom.sf(v - 1, R, delta_))
-    assert critical_count(3, 0.5, 1e-3) is None
+def test_e_value_depends_on_count_and_grows_with_violations():
+    assert log_e_value(0, 0, 0.1) == pytest.approx(0.0)
+    # each component is a likelihood ratio: one violation multiplies component i by q_i / q0
+    assert log_e_value(1, 1, 0.01) > log_e_value(0, 1, 0.01)
+    assert log_e_value(5, 100, 0.01) > log_e_value(4, 100, 0.01) > log_e_value(4, 200, 0.01)
+    test = RateTest(0.01, 0.001, 1)
+    for x in [False] * 50 + [True] * 6:
+        test.add(x)
+    assert test.log_e == pytest.approx(log_e_value(6, 56, 0.01))
+    v = critical_count(56, 0.01, 0.001)
+    assert log_e_value(v, 56, 0.01) >= -math.log(0.001) > log_e_value(v - 1, 56, 0.01)
+    assert test.rejected == (6 >= v)
+
+
+def _ever_crosses(rate, q0, alpha, paths, T, seed):
+    """Fraction of simulated sample paths (violations i.i.d. at ``rate``) on which the test ever refutes."""
+    rng = np.random.default_rng(seed)
+    crit = np.array([critical_count(t, q0, alpha) or t + 1 for t in range(1, T + 1)])
+    counts = np.cumsum(rng.random((paths, T)) < rate, axis=1)
+    return float(np.mean((counts >= crit).any(axis=1)))
+
+
+def test_sequential_test_false_alarm_rate_however_long_it_runs():
+    # a true claim violated at exactly delta' on every sample, looked at after each of 3000 samples
+    alpha, q0, paths = 0.05, 0.02, 3000
+    rate = _ever_crosses(q0, q0, alpha, paths, 2000, seed=7)
+    assert rate <= alpha + 4 * math.sqrt(alpha * (1 - alpha) / paths)
+
+
+def test_sequential_test_power_and_detectable_rate():
+    # Theory of the harness's target: 3 delta' at delta' = 0.01 is detected by a few hundred samples; the
+    # reported detectable rate (power 0.9 after T samples) is detected at least that often
+    q0, alpha, T, paths = 0.01, 0.01 / 30, 1500, 2000
+    q90 = detectable_rate(T, q0, alpha, power=0.9)
+    assert q0 < q90 < 3 * q0
+    power = _ever_crosses(q90, q0, alpha, paths, T, seed=8)
+    assert power >= 0.9 - 4 * math.sqrt(0.09 / paths)
+    assert detectable_rate(3, 0.5, 1e-3) is None
 
 
 def test_alpha_spending_sums_to_the_false_alarm_rate():
     total = sum(alpha_of_test(i, 0.01) for i in range(1, 100001))
     assert total <= 0.01 and total == pytest.approx(0.01, rel=1e-4)
-
-
-def test_binomial_test_false_alarm_rate_by_simulation():
-    # a true claim violated with probability exactly delta' on each sample: the count is Binomial(R, delta')
-    rng = np.random.default_rng(2024)
-    R, d, alpha = 40, 0.1, 0.01
-    v = critical_count(R, d, alpha)
-    counts = rng.binomial(R, d, size=20000)
-    rate = np.mean(counts >= v)
-    # the rejection rate is at most alpha, up to a 4-sigma binomial margin of the simulation
-    assert rate <= alpha + 4 * math.sqrt(alpha * (1 - alpha) / counts.size)
 
 
 # ---------------------------------------------------------------------------------------------- search
@@ -234,7 +248,7 @@ def test_l2_holds_on_a_problem_with_nonzero_local_solutions():
     L2 = RESULTS["L2"]
     space = ProblemSpace(penalty="smooth", nu="l2", min_K=2, max_codes=3000)
     ok_spec = _spec(penalty_mode="smooth", a_frac=0.9, a_free=1.0, ratio=2.5, nu_mode="l2", nu_frac=0.5)
-    # THEORY.md's trial setting: a lam = 2.5 d on a grid with K >= 3, so that the threshold a lam - d = 1.5 d
+    # docs/theory.md's trial setting: a lam = 2.5 d on a grid with K >= 3, so that the threshold a lam - d = 1.5 d
     # excludes the codes +-1; a strong teacher, so that some local solutions have non-zeros
     config = {**ok_spec.config, "grid": {"K": 3, "step": 0.25},
               "model": {"kind": "linear", "layers": [2, 1], "activation": "tanh", "bias": True},

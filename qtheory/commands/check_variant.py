@@ -1,5 +1,5 @@
-"""``qtheory check-variant FILE.py [--name NAME] [--budget SECONDS] [--json]``: try to refute a theorem
-variant on generated toy problems.
+"""``qtheory check-variant FILE.py [--name NAME] [--budget SECONDS | --max-examples N] [--tightness] [--json]``:
+try to refute a theorem variant on generated toy problems.
 
 A variant file is a Python file that defines, at module level, ``VARIANTS``: a list of
 :class:`qtheory.variants.Variant` (or one ``VARIANT``).  For example::
@@ -11,12 +11,17 @@ A variant file is a Python file that defines, at module level, ``VARIANTS``: a l
     VARIANTS = [Variant(name="L1", claim=dev <= L1.value, solutions="any", probabilistic=True,
                         assumptions=L1.hypotheses)]
 
-Each variant (or only ``--name NAME``) is searched for a counterexample for ``--budget`` seconds
-(``qtheory.harness.check_variant``).  Exit status 1 when a variant is refuted, 0 when none is, 2 on an error.
-``--json`` prints one object per variant (a list when there are several) with keys name, verdict
-("refuted" or "not refuted"), examples_tried, counterexample (the reproducible record, or null), min_slack
-and more.  ``--save DIR`` writes each counterexample's problem as DIR/<name>.toml (read back by every
-command that takes a problem file; s, delta', nu and the Q-CD starts are in the record's params).
+Each variant (or only ``--name NAME``) is searched for a counterexample for ``--budget`` seconds (default
+60), or for ``--max-examples N`` examples (then, without ``--budget``, the result does not depend on the
+clock: same file and seed, same JSON apart from ``seconds``) (``qtheory.harness.check_variant``).  Exit
+status 1 when a variant is refuted, 0 when none is, 2 on an error.  ``--json`` prints one object per variant
+(a list when there are several) with keys name, verdict ("refuted" or "not refuted"), examples_tried,
+counterexample (the reproducible record, or null), found_by (the phase), min_slack, nearest_miss and more.
+``--tightness`` adds, for each relation bound >= bounded of the claim, the quantiles of bound / bounded and
+bound - bounded over the checked solutions and the tightest example.  ``--save DIR`` writes each
+counterexample's problem as DIR/<name>.toml (read back by every command that takes a problem file; s,
+delta', nu and the Q-CD starts are in the record's params).  Counterexamples are kept in the cache folder
+(``qtheory.harness.cache_dir``) and tried first next time, unless ``--no-database`` or ``--max-examples``.
 """
 
 from __future__ import annotations
@@ -26,18 +31,22 @@ import importlib.util
 import json
 import re
 import sys
-import time
+import traceback
 from pathlib import Path
 from typing import Any
 
+from qtheory.validation import UserFileError
+
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    from qtheory.harness import DEFAULT_BUDGET, DEFAULT_FALSE_ALARM, DEFAULT_SHRINK_SECONDS
+    from qtheory.harness import DEFAULT_BUDGET, DEFAULT_FALSE_ALARM, DEFAULT_SHRINK_EXAMPLES, DEFAULT_SHRINK_SECONDS
 
     parser.add_argument("file", metavar="FILE.py", help="Python file defining VARIANTS = [Variant(...), ...]")
     parser.add_argument("--name", help="check only the variant with this name")
-    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
-                        help=f"seconds of search per variant (default {DEFAULT_BUDGET:g})")
+    parser.add_argument("--budget", type=float, default=None,
+                        help=f"seconds of search per variant (default {DEFAULT_BUDGET:g}; none with --max-examples)")
+    parser.add_argument("--max-examples", type=int, default=None,
+                        help="examples per variant at most; without --budget the verdict is reproducible")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
     parser.add_argument("--false-alarm", type=float, default=DEFAULT_FALSE_ALARM,
                         help="probability of refuting a true probabilistic claim, over the whole search "
@@ -45,8 +54,15 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shrink-seconds", type=float, default=DEFAULT_SHRINK_SECONDS,
                         help="cap on the time spent shrinking a counterexample, within the budget "
                              f"(default {DEFAULT_SHRINK_SECONDS:g})")
+    parser.add_argument("--shrink-examples", type=int, default=DEFAULT_SHRINK_EXAMPLES,
+                        help=f"cap on the simplifications tried when shrinking (default {DEFAULT_SHRINK_EXAMPLES})")
+    parser.add_argument("--no-database", action="store_true",
+                        help="neither read nor store counterexamples in the cache folder")
+    parser.add_argument("--tightness", action="store_true",
+                        help="report bound / bounded and bound - bounded of each relation over the checked solutions")
     parser.add_argument("--save", metavar="DIR", help="write each counterexample's problem file into DIR")
     parser.add_argument("--json", action="store_true", help="print JSON (one object per variant)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
 
 
 def load_variants(path: str | Path) -> list[Any]:
@@ -64,6 +80,10 @@ def load_variants(path: str | Path) -> list[Any]:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit included: the file is the user's, its failure a user error
+        raise UserFileError(user_file_error(path, exc)) from None
     finally:
         sys.modules.pop(name, None)
     if hasattr(module, "VARIANTS"):
@@ -84,9 +104,37 @@ def load_variants(path: str | Path) -> list[Any]:
     return variants
 
 
+def user_file_error(path: Path, exc: BaseException) -> str:
+    """``FILE:LINE: ExceptionType: message`` for an exception raised while running the user's file ``path``:
+    the line is the deepest frame in that file (the syntax error's own line for a ``SyntaxError``)."""
+    line: int | None = None
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve() == path.resolve():
+        line = exc.lineno
+        message = exc.msg
+    else:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename and Path(frame.filename).resolve() == path.resolve():
+                line = frame.lineno
+        message = str(exc) if not isinstance(exc, SystemExit) else f"the file called sys.exit({exc.code!r})"
+    where = f"{path}:{line}" if line is not None else str(path)
+    return " ".join(f"{where}: {type(exc).__name__}: {message}".split())
+
+
 def run(args: argparse.Namespace) -> int:
     from qtheory.harness import check_variant
+    from qtheory.progress import Progress
+    from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
+    if args.budget is not None:  # None: the default budget, or --max-examples alone
+        check_positive_real(args.budget, "--budget")
+    if args.max_examples is not None:
+        check_positive_int(args.max_examples, "--max-examples")
+    check_positive_int(args.shrink_examples, "--shrink-examples", min_val=0)
+    check_positive_int(args.seed, "--seed", min_val=0)
+    check_probability(args.false_alarm, "--false-alarm")
+    check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
+    if args.save is not None:
+        check_output_dir(args.save, "--save")
     variants = load_variants(args.file)
     if args.name is not None:
         chosen = [v for v in variants if v.name == args.name]
@@ -95,13 +143,17 @@ def run(args: argparse.Namespace) -> int:
         variants = chosen
     verdicts = []
     for v in variants:
-        progress = _Progress(v.name) if sys.stderr.isatty() else None
-        verdict = check_variant(
-            v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
-            shrink_seconds=args.shrink_seconds, progress=progress,
-        )
-        if progress is not None:
-            progress.done()
+        with Progress(f"check-variant {v.name}", unit="examples", enabled=not args.no_progress) as bar:
+            def progress(info: dict[str, Any]) -> None:
+                bar.advance_to(info["examples"], f"smallest slack {info['min_slack']:.4g}")
+
+            verdict = check_variant(
+                v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
+                shrink_seconds=args.shrink_seconds, shrink_examples=args.shrink_examples,
+                max_examples=args.max_examples, database=False if args.no_database else None,
+                tightness=args.tightness, progress=progress,
+            )
+            bar.close(verdict.verdict)
         verdicts.append(verdict)
         if args.save and verdict.counterexample is not None:
             out = Path(args.save)
@@ -117,23 +169,6 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(vd.refuted for vd in verdicts) else 0
 
 
-class _Progress:
-    """A one-line progress report on stderr, refreshed at most every second."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.last = name, 0.0
-
-    def __call__(self, info: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if now - self.last >= 1.0:
-            self.last = now
-            print(f"\r{self.name}: {info['examples']} examples, smallest slack {info['min_slack']:.4g}, "
-                  f"{info['seconds']:.0f} s", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        print("", file=sys.stderr)
-
-
 def describe(variant: Any, verdict: Any) -> str:
     """The human-readable verdict."""
     slack = "none checked" if verdict.min_slack is None else f"{verdict.min_slack:.6g}"
@@ -144,20 +179,39 @@ def describe(variant: Any, verdict: Any) -> str:
     ]
     if verdict.rejected:
         lines.append(f"examples where an assumption failed: {verdict.rejected}")
+    if verdict.degenerate:
+        lines.append(f"degenerate draws rejected (U_Q of round-off size, a or lam out of range): {verdict.degenerate}")
     if verdict.undefined:
         lines.append(f"solutions where the claim was undefined (NaN): {verdict.undefined}")
+    lines.append("examples per phase: " + ", ".join(f"{k} {v}" for k, v in verdict.phases.items()))
+    seq = verdict.sequential
+    if seq is not None and "most_sampled" in seq:
+        m = seq["most_sampled"]
+        rate = m["detectable_rate_50"]
+        lines.append(
+            f"sequential test: {seq['populations']} populations, {seq['samples']} training samples; the most "
+            f"sampled one got {m['samples']} ({m['violations']} violations), enough to refute a violation rate "
+            + ("(none reachable)" if rate is None else f">= {rate:.3g}") + f" with probability 1/2 at delta' = {m['delta']:.3g}"
+        )
     ce = verdict.counterexample
+    if ce is None and verdict.worst is not None:
+        w = verdict.worst
+        lines.append(f"nearest miss: solution {w['solution']}, codes {w['codes']}, slack {w['slack']:.6g}")
+        lines.append("  problem (TOML): " + " | ".join(ln for ln in w["problem_toml"].splitlines() if ln))
+    if verdict.tightness is not None:
+        lines.extend(_describe_tightness(verdict.tightness))
     if ce is not None:
-        lines.append(f"counterexample (hypothesis seed {ce.get('seed')}, {'shrunk' if verdict.shrunk else 'not shrunk'}):")
+        lines.append(f"counterexample (found by the {verdict.found_by} phase, seed {ce.get('seed')}, "
+                     f"{'shrunk' if verdict.shrunk else 'not shrunk'}):")
         lines.append(f"  solution: {ce['solution']}, codes {ce['codes']}, slack {ce['slack']:.6g}")
         for r in ce["relations"]:
             lines.append(f"  {r['relation']}:  lhs = {r['lhs']:.6g}, rhs = {r['rhs']:.6g}, slack = {r['slack']:.6g}")
         if "resampling" in ce and "test" in ce["resampling"]:
             t = ce["resampling"]["test"]
             lines.append(
-                f"  violated on {t['violations']} of {t['samples_drawn']} fresh training samples (delta' = "
-                f"{ce['resampling']['delta']:.4g}; P(Binomial({t['resamples']}, delta') >= {t['violations']}) = "
-                f"{t['p_value']:.3g} <= alpha = {t['alpha']:.3g})"
+                f"  violated on {t['violations']} of {t['samples']} training samples of this population (delta' = "
+                f"{ce['resampling']['delta']:.4g}): ln E = {t['log_e_value']:.3g} >= ln(1/alpha) = "
+                f"{t['log_threshold']:.3g}, alpha = {t['alpha']:.3g}"
             )
         q = ce["quantities"]
         lines.append("  quantities: " + ", ".join(f"{k}={_fmt(v)}" for k, v in q.items()))
@@ -167,6 +221,27 @@ def describe(variant: Any, verdict: Any) -> str:
         lines.append("  problem (TOML):")
         lines.extend("    " + ln for ln in ce["problem_toml"].rstrip().splitlines())
     return "\n".join(lines)
+
+
+def _describe_tightness(tight: dict[str, Any]) -> list[str]:
+    lines = []
+    for rel in tight["relations"]:
+        if not rel["points"]:
+            lines.append(f"tightness of {rel['relation']}: no checked solution")
+            continue
+        for key, label in (("ratio", "bound / bounded"), ("difference", "bound - bounded")):
+            qs = rel[key]
+            if qs is None:
+                continue
+            lines.append(
+                f"tightness of {rel['relation']}, {label} over {rel['points']} solutions: "
+                + ", ".join(f"{k} {_fmt(v)}" for k, v in qs.items())
+            )
+    t = tight.get("tightest")
+    if t is not None:
+        lines.append(f"tightest example (smallest ratio): codes {t['codes']}, slack {t['slack']:.6g}; problem: "
+                     + " | ".join(ln for ln in t["problem_toml"].splitlines() if ln))
+    return lines
 
 
 def _fmt(v: Any) -> str:
