@@ -42,7 +42,7 @@ from qtheory.empirical import (
 
 def radius_without_log_p(record) -> np.ndarray:
     """D(k) with ln(p|Q|) replaced by ln|Q| ("L1 without its ln p"), from ``qtheory.theory``'s D(k) by
-    substituting ln p = 0: a statement THEORY.md calls false but loose in practice."""
+    substituting ln p = 0: a statement docs/theory.md calls false but loose in practice."""
     import sympy as sp
 
     from qtheory.theory import DEVIATION_RADIUS

@@ -1,4 +1,4 @@
-"""F6: real data, test error and V1 certificate of Q-CD and STE nets across lambda.
+"""F6: real data, test error and V4 certificate (V1 beside it) of Q-CD and STE nets across lambda.
 
 Redraws the figure from stored sweep results: python figures/f6_realdata.py [--results DIR] [--out DIR]
 (the plotting code is qtheory/experiments/plots/f6_realdata.py; `qtheory figures` runs the sweeps and every figure).

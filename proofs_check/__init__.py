@@ -1,4 +1,4 @@
-"""Machine checks of every proof step of THEORY.md, one module per result.
+"""Machine checks of every proof step of docs/theory.md, one module per result.
 
 ``python -m proofs_check`` prints a table (result, step, method, outcome) and exits 1 if any step fails.
 """
@@ -10,8 +10,8 @@ import importlib
 from proofs_check.core import Outcome, Step
 from proofs_check.runner import run_steps
 
-#: modules in the order of THEORY.md
-MODULES = ("setting", "l1", "a0", "a", "l2", "b", "c", "v1", "v2", "v3")
+#: modules in the order of docs/theory.md
+MODULES = ("setting", "l1", "a0", "a", "l2", "b", "c", "v1", "v2", "v3", "v4")
 
 
 def all_steps() -> list[Step]:

@@ -24,6 +24,6 @@ STEPS: list[Step] = [
              (sp.sqrt(A_CONST * k) - PI_MIN * k).subs(k, A_CONST / (4 * PI_MIN**2)), A_CONST / (4 * PI_MIN), PI_POS),
     linear_certificate(RESULT, "chain: L(beta^) - L*_Q <= toolkit's A value", TARGET_EXCESS, A.value,
                        slacks(PI_MIN, "pi_min")),
-    identity(RESULT, "toolkit's A value is THEORY's", A.value,
+    identity(RESULT, "toolkit's A value is docs/theory.md's", A.value,
              eps + Gamma + s * a * lam**2 / 2 + radius(s) + sp.sqrt(C0_CONST) + A_CONST / (4 * (lam * d - d**2 / (2 * a)))),
 ]

@@ -13,7 +13,7 @@ RESULT = "A0"
 # L(beta~), L_n(beta~), L(beta*_Q), L_n(beta*_Q) (beta*_Q: a minimizer of L over Q^p), min_{Q^p} L_n
 L_t, Ln_t, L_q, Ln_q, Ln_min = sp.symbols("L_t Ln_t L_q Ln_q Ln_min", real=True)
 D = DENSE_RADIUS
-THEORY_N = 2 * B**2 * (p * sp.log(Qsize) + sp.log(2 / delta)) / eps**2
+STATED_N = 2 * B**2 * (p * sp.log(Qsize) + sp.log(2 / delta)) / eps**2
 
 STEPS: list[Step] = [
     identity(RESULT, "union over the |Q|^p points: |Q|^p * delta'/|Q|^p = delta'", Qsize**p * (delta / Qsize**p),
@@ -29,8 +29,8 @@ STEPS: list[Step] = [
             "deviation at beta*_Q: L(beta*_Q) + D_dense - L_n(beta*_Q)": L_q + D - Ln_q,
         },
     ),
-    identity(RESULT, "sample complexity: 2 D_dense = eps at THEORY's n", (2 * D).subs(n, THEORY_N), eps),
-    identity(RESULT, "toolkit's closed-form n at Gamma = 0, tau = eps is THEORY's",
-             A0.sample_size_expr().subs({Gamma: 0, TARGET: eps}), THEORY_N),
-    identity(RESULT, "toolkit's D_dense is THEORY's", D, B * sp.sqrt((p * sp.log(Qsize) + sp.log(2 / delta)) / (2 * n))),
+    identity(RESULT, "sample complexity: 2 D_dense = eps at docs/theory.md's n", (2 * D).subs(n, STATED_N), eps),
+    identity(RESULT, "toolkit's closed-form n at Gamma = 0, tau = eps is docs/theory.md's",
+             A0.sample_size_expr().subs({Gamma: 0, TARGET: eps}), STATED_N),
+    identity(RESULT, "toolkit's D_dense is the stated one", D, B * sp.sqrt((p * sp.log(Qsize) + sp.log(2 / delta)) / (2 * n))),
 ]

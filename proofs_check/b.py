@@ -17,7 +17,7 @@ hp = sp.Symbol("h", positive=True)
 D_LT_ALAM = {lam: (d + hp) / a}  # d < a lam
 TWO_D = {lam: (2 * d + w) / a}  # a lam >= 2d
 tt = T_TUNE
-THEORY_T_STAR = sp.sqrt(4 * A_CONST / (3 * s))
+STATED_T_STAR = sp.sqrt(4 * A_CONST / (3 * s))
 HALF_GAP = T_EXPR + sp.sqrt(A_CONST * k) - C_Q * k  # >= L(beta^) - L*_Q >= 0 without the last slack
 
 STEPS: list[Step] = [
@@ -26,7 +26,7 @@ STEPS: list[Step] = [
                 am_gm_certificate(C_Q), D_LT_ALAM),
     linear_certificate(RESULT, "chain: L(beta^) - L*_Q <= toolkit's B value", TARGET_EXCESS, B.value,
                        slacks(C_Q, "c_Q")),
-    identity(RESULT, "toolkit's B value is THEORY's", B.value,
+    identity(RESULT, "toolkit's B value is docs/theory.md's", B.value,
              eps + Gamma + s * a * lam**2 / 2 + radius(s) + sp.sqrt(C0_CONST) + A_CONST / (4 * (a * lam**2 / 2 - d**2 / (2 * a)))),
     linear_certificate(RESULT, "sparsity: 0 <= L(beta^) - L*_Q <= T + sqrt(A k) - c_Q k", TARGET_EXCESS, HALF_GAP,
                        {k: v for k, v in slacks(C_Q, "c_Q").items() if not k.startswith("sqrt(A k)")}),
@@ -36,7 +36,7 @@ STEPS: list[Step] = [
     identity(RESULT, "sparsity: bound - k = (2/c_Q)(T + sqrt(A k) - c_Q k) + (2/c_Q)(AM-GM slack)",
              B.extras["sparsity_bound"] - k,
              2 / C_Q * HALF_GAP + 2 / C_Q * (C_Q * k / 2 + A_CONST / (2 * C_Q) - sp.sqrt(A_CONST * k))),
-    identity(RESULT, "toolkit's sparsity bound is THEORY's 2T/c_Q + A/c_Q^2", B.extras["sparsity_bound"],
+    identity(RESULT, "toolkit's sparsity bound is docs/theory.md's 2T/c_Q + A/c_Q^2", B.extras["sparsity_bound"],
              2 * T_EXPR / C_Q + A_CONST / C_Q**2),
     certificate(RESULT, "tuning: c_Q - 3t/8 >= 0 when a lam >= 2d (t = a lam^2)", C_Q - 3 * a * lam**2 / 8,
                 w * (w + 4 * d) / (8 * a), TWO_D),
@@ -45,12 +45,12 @@ STEPS: list[Step] = [
                 A_CONST * (8 * C_Q - 3 * a * lam**2) / (12 * a * lam**2 * C_Q), TWO_D),
     sign(RESULT, "tuning: 8 c_Q - 3t >= 0 (factor of the previous certificate)", 8 * C_Q - 3 * a * lam**2, TWO_D),
     identity(RESULT, "t* = sqrt(4A/(3s)) is stationary for s t/2 + 2A/(3t)",
-             sp.diff(s * tt / 2 + 2 * A_CONST / (3 * tt), tt).subs(tt, THEORY_T_STAR), 0),
+             sp.diff(s * tt / 2 + 2 * A_CONST / (3 * tt), tt).subs(tt, STATED_T_STAR), 0),
     sign(RESULT, "s t/2 + 2A/(3t) is convex in t > 0", sp.diff(s * tt / 2 + 2 * A_CONST / (3 * tt), tt, 2), QSIZE,
          strict=True),
-    identity(RESULT, "toolkit's t* is THEORY's", B.t_star_expr(), THEORY_T_STAR),
+    identity(RESULT, "toolkit's t* is docs/theory.md's", B.t_star_expr(), STATED_T_STAR),
     identity(RESULT, "tuned bound: s t*/2 + 2A/(3t*) = 2 sqrt(sA/3) = B sqrt(2 s ln(p|Q|)/(3n))",
-             (s * tt / 2 + 2 * A_CONST / (3 * tt)).subs(tt, THEORY_T_STAR), 2 * sp.sqrt(s * A_CONST / 3)),
+             (s * tt / 2 + 2 * A_CONST / (3 * tt)).subs(tt, STATED_T_STAR), 2 * sp.sqrt(s * A_CONST / 3)),
     identity(RESULT, "toolkit's tuned bound is eps + Gamma + 2 sqrt(sA/3) + D(s) + sqrt(C0)", B.tuned_bound_expr(),
              eps + Gamma + 2 * sp.sqrt(s * A_CONST / 3) + radius(s) + sp.sqrt(C0_CONST)),
     identity(RESULT, "d -> 0 at fixed (a, lam): B's sparsity term tends to A/(2 a lam^2)",

@@ -2,7 +2,7 @@
 
 The algebraic steps are proved symbolically; the algorithm's behaviour is checked exhaustively on every
 objective table F: Q^p -> {0, .., r} of a few small grids, from every start, with nu = 0 and nu = 1/2,
-by running the algorithm exactly as THEORY.md states it (sweep j = 1..p, sign +1 then -1, accept a move if
+by running the algorithm exactly as docs/theory.md states it (sweep j = 1..p, sign +1 then -1, accept a move if
 F drops by more than nu, stop after a sweep with no accepted move).
 """
 
@@ -53,6 +53,34 @@ def qcd(table: np.ndarray, start: tuple[int, ...], K: int, nu_: float) -> tuple[
         evals.append(count)
         if not accepted:
             return tuple(m_), drops, evals
+
+
+def sweep_rule(problem, nu: float, start) -> tuple[np.ndarray, list[tuple[int, int]], int]:
+    """docs/theory.md's sweep rule, stated literally, on a toolkit problem: sweep j = 1..p, for s = +1 then -1
+    where the level exists, accept the move if F(m + s e_j) < F(m) - nu (F by the reference evaluation
+    ``objective_F``); stop after a sweep with no accepted move.  Returns (output codes, accepted moves as
+    (j, s) in order, number of sweeps including the last one)."""
+    from qtheory.solve.certify import objective_F
+
+    m_ = np.asarray(start, dtype=np.int64).copy()
+    index = problem.indices_from_codes(m_)
+    moves: list[tuple[int, int]] = []
+    sweeps = 0
+    while True:
+        sweeps += 1
+        accepted = False
+        for j in range(problem.p):
+            for sgn in (+1, -1):
+                t = int(index[j]) + sgn
+                if not 0 <= t < problem.radices[j]:
+                    continue
+                cand = m_.copy()
+                cand[j] = problem.param_grids[j].codes[t]
+                if objective_F(problem, cand) < objective_F(problem, m_) - nu:
+                    m_, index[j], accepted = cand, t, True
+                    moves.append((j, sgn))
+        if not accepted:
+            return m_, moves, sweeps
 
 
 def _is_local(table: np.ndarray, out: tuple[int, ...], K: int, nu_: float) -> bool:

@@ -43,7 +43,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Step:
-    """One proof step of one result of THEORY.md."""
+    """One proof step of one result of docs/theory.md."""
 
     result: str
     name: str

@@ -95,7 +95,7 @@ STEPS: list[Step] = [
                  _hoeffding_bernoulli),
     identity(RESULT, "inversion: 2 exp(-2 n D(k)^2 / B^2) = delta'_k",
              2 * sp.exp(-2 * n * DEVIATION_RADIUS**2 / B**2), DELTA_K),
-    identity(RESULT, "toolkit's L1 value is THEORY's D(k)", L1.value,
+    identity(RESULT, "toolkit's L1 value is docs/theory.md's D(k)", L1.value,
              B * sp.sqrt((k * sp.log(p * Qsize) + sp.log(2 * (p + 1) / delta)) / (2 * n))),
     sign(RESULT, "delta'_k > 0", DELTA_K, QSIZE, strict=True),
 ]

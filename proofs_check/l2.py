@@ -58,6 +58,6 @@ STEPS: list[Step] = [
     certificate(RESULT, "contradiction: -2 nu - (U - 1/a) d^2 > 0 under nu < (1/a - U) d^2/2",
                 -2 * nu - (U - 1 / a) * d**2, 2 * z, {U: 1 / a - g, nu: g * d**2 / 2 - z}, strict=True),
     identity(RESULT, "c_Q = P_lam(a lam - d) when d < a lam", mcp(a * lam - d), C_Q, {lam: (d + w) / a}),
-    identity(RESULT, "toolkit's L2 threshold is a lam - d and c_Q is THEORY's", L2.value - C_Q,
+    identity(RESULT, "toolkit's L2 threshold is a lam - d and c_Q is docs/theory.md's", L2.value - C_Q,
              a * lam - d - (a * lam**2 / 2 - d**2 / (2 * a))),
 ]

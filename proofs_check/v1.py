@@ -60,8 +60,8 @@ STEPS: list[Step] = [
              (r - q) * (1 - 2 * r) ** 2 / (r * (1 - r))),
     sign(RESULT, "Pinsker: g' >= 0 on [q, 1), so kl^{-1}(q, c) <= q + sqrt(c/2)",
          (r - q) * (1 - 2 * r) ** 2 / (r * (1 - r)), INTERIOR),
-    identity(RESULT, "toolkit's V1 complexity is THEORY's (M = 1)", V1_COMPLEXITY.subs(M, 1),
+    identity(RESULT, "toolkit's V1 complexity is docs/theory.md's (M = 1)", V1_COMPLEXITY.subs(M, 1),
              (k * sp.log(p * Qsize) + sp.log(2 * (p + 1) * sp.sqrt(n) / delta)) / n),
-    identity(RESULT, "toolkit's V1 value is kl^{-1}(L_n, THEORY's complexity)", V1.value,
+    identity(RESULT, "toolkit's V1 value is kl^{-1}(L_n, docs/theory.md's complexity)", V1.value,
              klinv(Ln, (k * sp.log(p * Qsize) + sp.log(2 * (p + 1) * sp.sqrt(n) / delta) + sp.log(M)) / n)),
 ]

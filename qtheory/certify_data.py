@@ -1,4 +1,5 @@
-"""Certified test-error guarantees for quantized nets trained on real data (THEORY.md V1 with V2's ln M).
+"""Certified test-error guarantees for quantized nets trained on real data (docs/theory.md V4, V1's bound with the
+exact count, with V2's ln M; V1 reported beside it).
 
 Protocol, for one data set and one seed:
 
@@ -18,27 +19,28 @@ Protocol, for one data set and one seed:
    (S0 and S1).  With the default a = d / lam the MCP saturates at the first grid level, so every non-zero
    weight pays the same a lam^2 / 2 = lam d / 2: an L0 penalty on the grid, the quantity V1 charges for.
    The STE warm start carries the MCP on its latent float weights (a sparse start; see :mod:`qtheory.ste`).
-4. **Certificate.** V1 on the 0-1 error, for the configuration's own p and |Q| and the network's own
+4. **Certificate.** V4 on the 0-1 error, for the configuration's own p and |Q| and the network's own
    k = ||beta||_0, on the n = |S1| certification rows, with V2's ln M added (M = number of configurations):
    with probability >= 1 - delta' over S1 (given S0), simultaneously for every configuration and every
-   beta in its Q^p,
+   beta in its Q^p (every grid contains 0),
 
-       L(beta) <= kl^{-1}( L_n(beta), (k ln(p|Q|) + ln(2(p+1) sqrt(n)/delta') + ln M) / n ),
+       L(beta) <= kl^{-1}( L_n(beta), (ln C(p,k) + k ln(|Q|-1) + ln(2(p+1) sqrt(n)/delta') + ln M) / n ),
 
-   and likewise the Hoeffding certificate L(beta) <= L_n(beta) + D_M(k) (L1's radius with ln M, B = 1).
+   V1 (the same with k ln(p|Q|) in place of the exact count ln C(p,k) + k ln(|Q|-1); never smaller) beside
+   it, and the Hoeffding certificate L(beta) <= L_n(beta) + D_M(k) (L1's radius with ln M, B = 1).
    Because the bound holds for every beta at once it may be evaluated at the trained beta whatever loss
    trained it.  With several layers on different grids the count uses the largest |Q| (still an upper
-   bound on the number of networks with k non-zeros).
-5. **Selection.** By default the *budget rule*: among the configurations whose V1 on S1 is at most the
-   certificate budget b (``DEFAULT_MAX_BOUND`` = 0.2), the one with the smallest 0-1 error on S1 (ties: the
-   smaller V1); when no configuration meets the budget, the one with the smallest V1.  ``max_bound=None``
-   chooses the smallest V1 outright.  Either rule sees the training split only, and its price is the ln M
+   bound on the number of networks with k non-zeros, every grid containing 0).
+5. **Selection.** By default the *budget rule*: among the configurations whose certificate (V4) on S1 is at
+   most the budget b (:func:`default_max_bound`: 0.15 for two classes, 0.40 for more), the one with the smallest 0-1 error on S1 (ties: the
+   smaller V4); when no configuration meets the budget, the one with the smallest V4.  ``max_bound=None``
+   chooses the smallest V4 outright.  Either rule sees the training split only, and its price is the ln M
    already in every certificate.
 6. **Evaluation.** The chosen network, and the STE baseline of the same architecture and grid (trained on
    the surrogate loss alone, without penalty: typically dense; its own non-zero count, same M), are evaluated
    on the test split.
 
-Every formula comes from :mod:`qtheory.theory` (V1, V2); nothing is re-typed here.
+Every formula comes from :mod:`qtheory.theory` (V4, V1, V2); nothing is re-typed here.
 """
 
 from __future__ import annotations
@@ -57,16 +59,25 @@ from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.problem import Penalty, Problem
 from qtheory.ste import PENALTY_ON
-from qtheory.validation import check_choice, check_positive_int, check_positive_real, check_probability, check_scalar
+from qtheory.validation import (
+    MAX_CLASSES,
+    check_choice,
+    check_positive_int,
+    check_positive_real,
+    check_probability,
+    check_scalar,
+)
 
 #: documented feature ranges of bundled data sets: mapped onto [-1, 1] without looking at any sample
 KNOWN_RANGES: dict[str, tuple[float, float]] = {"digits": (0.0, 16.0)}
 PREPROCESSING = ("auto", "standardize", "symlog", "range")
 SURROGATES = ("logistic", "hinge", "squared", "zero_one")
-#: at most this many classes (a target with more distinct values is not a classification target)
-MAX_CLASSES = 100
 #: V1 (Maurer's bound) needs n >= 8 certification rows
 MIN_CERT_ROWS = 8
+#: the preparation rows S0 that fix the standardization (a mean and a standard deviation from fewer is noise)
+MIN_PREP_ROWS = 5
+#: every class needs this many rows in the training split (a label seen once cannot be learned, only memorized)
+MIN_ROWS_PER_CLASS = 2
 
 Progress = Callable[[str], None]
 
@@ -134,12 +145,26 @@ class Config:
         return out
 
 
-#: the certificate budget b of the default selection rule (see :func:`select_config`)
-DEFAULT_MAX_BOUND = 0.2
+#: the record key of the certificate that selection and the reports use (V4; V1 is reported beside it)
+CERTIFICATE = "bound_V4"
+#: the certificate budget b of the default selection rule for two classes (see :func:`select_config`)
+DEFAULT_MAX_BOUND = 0.15
+#: the certificate budget b of the default selection rule for more than two classes
+MULTICLASS_MAX_BOUND = 0.40
+
+
+def default_max_bound(n_classes: int) -> float:
+    """The default certificate budget b: the level of V4 the default configurations aim for, 0.15 for two
+    classes (``DEFAULT_MAX_BOUND``) and 0.40 for more (``MULTICLASS_MAX_BOUND``; one output per class, p about
+    C times larger).  The rule then spends the budget on fit (:func:`select_config`)."""
+    n_classes = check_positive_int(n_classes, "n_classes", min_val=2)
+    return DEFAULT_MAX_BOUND if n_classes == 2 else MULTICLASS_MAX_BOUND
 #: binary problems: prices lam d / 2 of one non-zero weight searched by default
 BINARY_PRICES = (0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06)
 #: multi-class problems: prices of one non-zero weight searched by default
-MULTICLASS_PRICES = (0.01, 0.015, 0.02, 0.025)
+MULTICLASS_PRICES = (0.001, 0.002, 0.003, 0.005)
+#: multi-class problems: the grids (K, d) of the linear models searched by default
+MULTICLASS_GRIDS = ((1, 0.75), (1, 1.0), (1, 1.5), (2, 0.5))
 
 
 def default_configs(n_classes: int) -> list[Config]:
@@ -161,9 +186,7 @@ def default_configs(n_classes: int) -> list[Config]:
         return [Config(lam=2 * price / step, K=K, step=step, loss=loss)
                 for loss in ("logistic", "hinge") for K in (1, 2, 3) for step in (0.5, 1.0, 2.0)
                 for price in BINARY_PRICES]
-    shapes = [((), 1, step) for step in (0.75, 1.0)] + [((16,), 1, 1.0)]
-    return [Config(lam=2 * price / step, K=K, step=step, hidden=hidden)
-            for hidden, K, step in shapes for price in MULTICLASS_PRICES]
+    return [Config(lam=2 * price / step, K=K, step=step) for K, step in MULTICLASS_GRIDS for price in MULTICLASS_PRICES]
 
 
 # ===================================================================================== data protocol
@@ -242,6 +265,43 @@ def encode_labels(target: np.ndarray, classes: np.ndarray | None = None) -> tupl
     return np.where(known, index, -1).astype(np.int64), classes
 
 
+def check_class_labels(target: np.ndarray, name: str) -> np.ndarray:
+    """The target column of a classification data set: finite integer class labels (any sign), between 2 and
+    ``MAX_CLASSES`` distinct ones.  A continuous target (a regression file) is refused here, before any
+    label is encoded or any network sized."""
+    y = np.asarray(target, dtype=np.float64)
+    bad = y[~np.isfinite(y) | (y != np.round(y))]
+    if bad.size:
+        raise ValueError(
+            f"dataset {name!r}: the class labels (last column) must be integers, got {float(bad[0])!r}; "
+            "certify-data needs a classification target"
+        )
+    classes, counts = np.unique(y, return_counts=True)
+    if not 2 <= classes.size <= MAX_CLASSES:
+        raise ValueError(
+            f"dataset {name!r}: the class labels (last column) take {classes.size} distinct values, must be in "
+            f"[2, {MAX_CLASSES}]"
+        )
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        c = classes[int(np.argmin(counts))]
+        raise ValueError(
+            f"dataset {name!r}: class label {c:g} has {int(counts.min())} row(s), every class needs at least "
+            f"{MIN_ROWS_PER_CLASS} (labels seen: {classes.size})"
+        )
+    return y
+
+
+def _check_rows_per_class(y_train: np.ndarray, name: str) -> None:
+    """Every class needs at least ``MIN_ROWS_PER_CLASS`` rows in the training split."""
+    classes, counts = np.unique(np.asarray(y_train), return_counts=True)
+    if counts.min() < MIN_ROWS_PER_CLASS:
+        c = classes[int(np.argmin(counts))]
+        raise ValueError(
+            f"dataset {name!r}: class label {c:g} has {int(counts.min())} row(s) in the training split, every class "
+            f"needs at least {MIN_ROWS_PER_CLASS} (labels seen: {len(classes)}); use fewer classes or more rows"
+        )
+
+
 def symlog(x: np.ndarray) -> np.ndarray:
     """The elementwise symlog map x -> sign(x) ln(1 + |x|): monotone, odd, fixed before any data is seen."""
     x = np.asarray(x, dtype=float)
@@ -287,6 +347,7 @@ def prepare_data(
                                        include_boundaries="neither"))
     check_choice(preprocessing, "preprocessing", PREPROCESSING)
     name, raw = load_raw(dataset)
+    check_class_labels(raw.y, name)
     if preprocessing == "auto":
         preprocessing = "range" if name in KNOWN_RANGES else "symlog"
     if preprocessing == "range" and name not in KNOWN_RANGES:
@@ -295,9 +356,16 @@ def prepare_data(
             f"not for {name!r}"
         )
     n_test = int(round(test_fraction * raw.n))
-    prep_size = 0 if preprocessing == "range" else max(2, int(round(prep_fraction * (raw.n - n_test))))
+    prep_size = 0 if preprocessing == "range" else int(round(prep_fraction * (raw.n - n_test)))
     rows = split_rows(raw.n, seed=seed, test_fraction=test_fraction, prep_size=prep_size)
+    if preprocessing != "range" and prep_size < MIN_PREP_ROWS:
+        raise ValueError(
+            f"prep_fraction == {prep_fraction:g} of the {raw.n - n_test} training rows of {name!r} gives {prep_size} "
+            f"preparation rows, the standardization needs at least {MIN_PREP_ROWS}; raise prep_fraction "
+            "(--prep-fraction), use more rows, or preprocessing = 'range'"
+        )
     train_rows = np.concatenate([rows["prep"], rows["cert"]])
+    _check_rows_per_class(raw.y[train_rows], name)
     # the label set comes from the training split; a test label outside it is a test error
     y_train, classes = encode_labels(raw.y[train_rows])
     y_test, _ = encode_labels(raw.y[rows["test"]], classes)
@@ -320,17 +388,19 @@ def prepare_data(
 
 # ===================================================================================== certificate
 def certificate(*, train_error: float, nonzeros: int, n: int, p: int, Qsize: int, delta: float, M: int) -> dict[str, float]:
-    """V1 and the Hoeffding certificate L_n + D_M(k) (V2's radius with B = 1) for a [0, 1] loss.
+    """V4 (the certificate), V1 and the Hoeffding certificate L_n + D_M(k) (V2's radius with B = 1) for a
+    [0, 1] loss on a grid that contains 0.
 
     ``train_error`` is L_n on the n certification rows, ``nonzeros`` = k = ||beta||_0, and M the number of
-    configurations selected among (V2); both values come from :mod:`qtheory.theory`.
+    configurations selected among (V2); every value comes from :mod:`qtheory.theory`.
     """
-    from qtheory.theory import V1, V2
+    from qtheory.theory import V1, V2, V4
 
     numbers = dict(k=nonzeros, n=n, p=p, Qsize=Qsize, delta=delta, M=M)
+    v4 = float(V4.evaluate(Ln=train_error, **numbers))
     v1 = float(V1.evaluate(Ln=train_error, **numbers))
     hoeffding = train_error + float(V2.evaluate(B=1.0, **numbers))
-    return {"bound_V1": v1, "bound_hoeffding": hoeffding}
+    return {"bound_V4": v4, "bound_V1": v1, "bound_hoeffding": hoeffding}
 
 
 # ===================================================================================== training
@@ -408,7 +478,11 @@ def zero_one_error(problem: Problem, codes: np.ndarray, data: Dataset) -> float:
 
 
 def qsize(problem: Problem) -> int:
-    """|Q| for V1's count: the largest grid over the layers."""
+    """|Q| for V4's and V1's count: the largest grid over the layers (each must contain 0: V4 counts the
+    points with k non-zeros as C(p,k)(|Q|-1)^k)."""
+    for i, g in enumerate(problem.layer_grids):
+        if not np.any(np.asarray(g.levels) == 0):
+            raise ValueError(f"layer {i}'s grid has no 0 level: the certificate's count needs 0 in Q")
     return max(g.size for g in problem.layer_grids)
 
 
@@ -422,14 +496,14 @@ def _assess(problem: Problem, codes: np.ndarray, cert: Dataset, *, delta: float,
 
 
 def select_config(rows: Sequence[dict[str, Any]], max_bound: float | None = DEFAULT_MAX_BOUND) -> int:
-    """Index of the chosen configuration, from training-split facts only (``bound_V1``, ``train_error``).
+    """Index of the chosen configuration, from training-split facts only (``bound_V4``, ``train_error``).
 
     ``max_bound = b`` (default ``DEFAULT_MAX_BOUND``): the smallest training 0-1 error among the
-    configurations whose V1 <= b (ties: the smaller V1), i.e. the best fit that meets a certificate budget;
-    the smallest V1 when none meets it.  ``max_bound = None``: the smallest V1.  Either way the choice is one
-    of M, paid for by V2's ln M.  Remaining ties go to the earlier configuration.
+    configurations whose certificate V4 <= b (ties: the smaller V4), i.e. the best fit that meets a
+    certificate budget; the smallest V4 when none meets it.  ``max_bound = None``: the smallest V4.  Either
+    way the choice is one of M, paid for by V2's ln M.  Remaining ties go to the earlier configuration.
 
-    The smallest V1 alone favours the sparsest networks (V1 changes little between 2 and 10 non-zeros on
+    The smallest bound alone favours the sparsest networks (it changes little between 2 and 10 non-zeros on
     a few hundred rows, while the test error does); the budget rule spends the certificate budget on fit.
     """
     if not rows:
@@ -437,18 +511,18 @@ def select_config(rows: Sequence[dict[str, Any]], max_bound: float | None = DEFA
     order = range(len(rows))
     if max_bound is not None:
         max_bound = float(check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0))
-        within = [i for i in order if rows[i]["bound_V1"] <= max_bound]
+        within = [i for i in order if rows[i][CERTIFICATE] <= max_bound]
         if within:
-            return min(within, key=lambda i: (rows[i]["train_error"], rows[i]["bound_V1"], i))
-    return min(order, key=lambda i: (rows[i]["bound_V1"], i))
+            return min(within, key=lambda i: (rows[i]["train_error"], rows[i][CERTIFICATE], i))
+    return min(order, key=lambda i: (rows[i][CERTIFICATE], i))
 
 
 def selection_rule(max_bound: float | None) -> str:
     """The selection rule of :func:`select_config`, in words."""
     if max_bound is None:
-        return "smallest V1 on the certification rows among the M configurations"
-    return (f"smallest training error among the M configurations with V1 <= {max_bound:g} on the certification "
-            "rows (smallest V1 if none)")
+        return "smallest V4 on the certification rows among the M configurations"
+    return (f"smallest training error among the M configurations with V4 <= {max_bound:g} on the certification "
+            "rows (smallest V4 if none)")
 
 
 @contextlib.contextmanager
@@ -480,29 +554,30 @@ def certify_dataset(
     nu: float = 0.0,
     ste_options: dict[str, Any] | None = None,
     start_penalty: str = "latent",
-    max_bound: float | None = DEFAULT_MAX_BOUND,
+    max_bound: float | None | str = "auto",
     torch_threads: int | None = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train, select and certify (module docstring); return the JSON-ready record.
 
-    Keys: dataset, n_train (n = |S1|, the rows V1 uses), n_test, train_error (0-1 error on S1), test_error,
-    nonzeros, p, Qsize, M, delta (delta'), bound_V1, bound_hoeffding for the chosen network; and seed,
+    Keys: dataset, n_train (n = |S1|, the rows the certificates use), n_test, train_error (0-1 error on S1),
+    test_error, nonzeros, p, Qsize, M, delta (delta'), bound_V4 (the certificate), bound_V1, bound_hoeffding
+    for the chosen network; and seed,
     n_prep, preprocessing, n_classes, config (the chosen one), codes (its integer codes), qcd (Q-CD facts),
     ste (the STE baseline of the chosen configuration: same keys, same M), configs (one row per
     configuration: its certificate facts, then its test errors, computed only after the choice).
 
     ``configs`` defaults to :func:`default_configs`; pass a fixed list (e.g. one lam per entry) to trace
     bounds and test errors across configurations: every entry's certificate pays ln M for M = len(configs).
-    ``max_bound``: the selection rule of :func:`select_config` (default: the budget rule with
-    ``DEFAULT_MAX_BOUND``; None: smallest V1).  ``start_penalty``: where the STE warm start puts the MCP
+    ``max_bound``: the selection rule of :func:`select_config` (default ``"auto"``: the budget rule with
+    :func:`default_max_bound` for the data set's number of classes; a number: that budget; None: smallest V4).  ``start_penalty``: where the STE warm start puts the MCP
     penalty (:func:`train_config`); ``ste_options`` (epochs, lr) apply to the warm start and to the baseline,
     which is trained once per architecture, grid and surrogate (it does not depend on lam).  ``torch_threads``:
     intra-op threads of the STE training (default 1: full-batch training on a few thousand rows gains nothing
     from more, and one thread makes the float results machine-independent).
     """
     delta = check_probability(delta, "delta")
-    if max_bound is not None:
+    if max_bound is not None and not (isinstance(max_bound, str) and max_bound == "auto"):
         check_scalar(max_bound, "max_bound", (int, float), min_val=0.0, max_val=1.0)
     nu = check_positive_real(nu, "nu", allow_zero=True)
     check_choice(start_penalty, "start_penalty", PENALTY_ON)
@@ -512,6 +587,8 @@ def certify_dataset(
     data = prepare_data(dataset, seed=seed, test_fraction=test_fraction, prep_fraction=prep_fraction,
                         preprocessing=preprocessing)
     configs = list(default_configs(data.n_classes) if configs is None else configs)
+    if isinstance(max_bound, str):
+        max_bound = default_max_bound(data.n_classes)
     if not configs:
         raise ValueError("configs must list at least one configuration")
     for i, c in enumerate(configs):
@@ -538,7 +615,8 @@ def certify_dataset(
         fits.append(fit)
         rows.append(row)
         say(f"[{i + 1}/{M}] {config.label()}: k={row['nonzeros']} train error={row['train_error']:.4f} "
-            f"V1={row['bound_V1']:.4f} (STE k={row['ste']['nonzeros']} V1={row['ste']['bound_V1']:.4f}) "
+            f"V4={row['bound_V4']:.4f} V1={row['bound_V1']:.4f} (STE k={row['ste']['nonzeros']} "
+            f"V4={row['ste']['bound_V4']:.4f}) "
             f"{fit.seconds:.1f}s")
     best = select_config(rows, max_bound)
     chosen = fits[best]
@@ -548,7 +626,7 @@ def certify_dataset(
         row["test_error"] = zero_one_error(fit.problem, fit.codes, data.test)
         row["ste"]["test_error"] = zero_one_error(fit.problem, fit.ste_codes, data.test)
     top = rows[best]
-    keys = ("train_error", "nonzeros", "p", "Qsize", "bound_V1", "bound_hoeffding")
+    keys = ("train_error", "nonzeros", "p", "Qsize", "bound_V4", "bound_V1", "bound_hoeffding")
     return {
         "dataset": data.name,
         "n_train": cert.n,
@@ -560,6 +638,7 @@ def certify_dataset(
         "Qsize": top["Qsize"],
         "M": M,
         "delta": delta,
+        "bound_V4": top["bound_V4"],
         "bound_V1": top["bound_V1"],
         "bound_hoeffding": top["bound_hoeffding"],
         "seed": seed,
@@ -579,8 +658,8 @@ def certify_dataset(
 
 
 __all__ = [
-    "Config", "PreparedData", "Fit", "certificate", "certify_dataset", "default_configs", "encode_labels",
-    "DEFAULT_MAX_BOUND", "BINARY_PRICES", "MULTICLASS_PRICES", "PREPROCESSING",
+    "CERTIFICATE", "Config", "PreparedData", "Fit", "certificate", "certify_dataset", "default_configs", "encode_labels",
+    "DEFAULT_MAX_BOUND", "MULTICLASS_MAX_BOUND", "default_max_bound", "BINARY_PRICES", "MULTICLASS_PRICES", "PREPROCESSING",
     "select_config", "selection_rule",
     "load_raw", "prepare_data", "split_rows", "symlog", "build_problem", "train_baseline", "train_config", "zero_one_error",
 ]

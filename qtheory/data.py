@@ -15,20 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-from qtheory.validation import check_choice, check_positive_int, check_scalar
+from qtheory.validation import MAX_DATA_ENTRIES, MAX_MAGNITUDE, check_choice, check_positive_int, check_scalar
 
 SKLEARN_DATASETS = ("breast_cancer", "digits", "wine", "iris")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """n samples: features X (n, d) and targets y (n,)."""
+    """n samples: features X (n, d) and targets y (n,); X is float64, or int8 for +-1 sign inputs."""
 
     X: np.ndarray
     y: np.ndarray
 
     def __post_init__(self) -> None:
-        X = np.asarray(self.X, dtype=np.float64)
+        X = np.asarray(self.X)
+        if X.dtype != np.int8:  # int8 holds +-1 signs compactly (the analytic population's inputs)
+            X = X.astype(np.float64, copy=False)
         y = np.asarray(self.y)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n samples, d features), got shape {X.shape}")
@@ -36,7 +38,7 @@ class Dataset:
             raise ValueError(f"y must be 1-D with one target per row of X ({X.shape[0]}), got shape {y.shape}")
         if X.shape[0] == 0:
             raise ValueError("a data set needs at least one sample, got n = 0")
-        if not np.all(np.isfinite(X)):
+        if X.dtype != np.int8 and not np.all(np.isfinite(X)):
             raise ValueError("X contains NaN or infinite values")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
@@ -121,8 +123,9 @@ def teacher_population(
     p = network.n_params
     if teacher_codes is None:
         codes = np.empty(p, dtype=np.int64)
+        nonzero_of: dict[int, np.ndarray] = {}
         for j, g in enumerate(grids):
-            nonzero = g.codes[g.codes != 0]
+            nonzero = nonzero_of.setdefault(id(g), g.codes[g.codes != 0])
             if g.has_zero and rng.random() >= density:
                 codes[j] = 0
             else:
@@ -131,7 +134,11 @@ def teacher_population(
         codes = np.asarray(teacher_codes, dtype=np.int64)
         if codes.shape != (p,):
             raise ValueError(f"data.teacher_codes must list {p} codes, got {codes.size}")
-    beta = np.array([g.values(c) for g, c in zip(grids, codes)], dtype=np.float64)
+    beta = np.empty(p, dtype=np.float64)
+    from qtheory.grid import params_by_grid
+
+    for g, cols in params_by_grid(grids):  # one vectorized lookup per distinct grid
+        beta[cols] = g.values(codes[cols], "data.teacher_codes")
     X = rng.standard_normal((N, network.n_inputs))
     f = network.forward(beta, X)
     if loss_kind == "squared":
@@ -232,14 +239,21 @@ def load_csv(path: str | Path) -> Dataset:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"data.path: no such file {str(path)!r}")
-    with path.open(newline="") as fh:
-        rows = list(csv.reader(fh))
+    if path.stat().st_size > 8 * MAX_DATA_ENTRIES:
+        raise ValueError(f"{path}: {path.stat().st_size:,} bytes, a CSV data file must be at most {8 * MAX_DATA_ENTRIES:,}")
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); a CSV data file must be UTF-8") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a readable CSV file ({exc})") from None
     if len(rows) < 2:
         raise ValueError(f"{path}: a CSV needs a header row and at least one data row, got {len(rows)} row(s)")
     header = rows[0]
     if len(header) < 2:
         raise ValueError(f"{path}: need at least one feature column and a target column, header has {len(header)}")
-    values = []
+    values, line_of = [], []
     for line_no, row in enumerate(rows[1:], start=2):
         if not row or all(not cell.strip() for cell in row):
             continue
@@ -247,12 +261,22 @@ def load_csv(path: str | Path) -> Dataset:
             raise ValueError(f"{path}, line {line_no}: {len(row)} fields, the header has {len(header)}")
         try:
             values.append([float(cell) for cell in row])
+            line_of.append(line_no)
         except ValueError:
             bad = next(cell for cell in row if not _is_float(cell))
             raise ValueError(f"{path}, line {line_no}: {bad!r} is not a number") from None
+    if not values:
+        raise ValueError(f"{path}: a CSV needs at least one data row after the header, got only blank rows")
     arr = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{path}: NaN or infinite values")
+    big = np.abs(arr) > MAX_MAGNITUDE
+    if np.any(big):
+        row, col = (int(i) for i in np.argwhere(big)[0])
+        raise ValueError(
+            f"{path}, line {line_of[row]}, column {col + 1}: value {arr[row, col]:g} out of range; every value must be in "
+            f"[-{MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]"
+        )
     return Dataset(arr[:, :-1], arr[:, -1])
 
 

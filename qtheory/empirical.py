@@ -1,4 +1,4 @@
-"""Empirical checks of L1, A0 and A on toy problems with a finite population (THEORY.md section 4).
+"""Empirical checks of L1, A0 and A on toy problems with a finite population (docs/theory.md section 4).
 
 For one training sample Z_1..Z_n drawn i.i.d. from a finite population P (so L is exact), and the full
 tables of L_n, L and F = L_n + P over Q^p (``enumerate_exact(problem, keep_tables=True)``):
@@ -11,7 +11,7 @@ tables of L_n, L and F = L_n + P over Q^p (``enumerate_exact(problem, keep_table
   uniformly from that set for each level Gamma; the bound is evaluated at the point's own gap
   Gamma = L_n(beta~) - min L_n.
 * **A** at points beta^ of {F <= min F + Gamma}: the exact global minimizers of F and uniformly drawn points;
-  the bound is evaluated, for each s, at beta*_eps = argmin{L : ||beta||_0 <= s} (THEORY's choice on toy
+  the bound is evaluated, for each s, at beta*_eps = argmin{L : ||beta||_0 <= s} (docs/theory.md's choice on toy
   problems; among tied minimizers the one with the largest F), eps = L(beta*_eps) - L*_Q and the smallest
   valid Gamma = max(0, F(beta^) - F(beta*_eps)); the smallest value over the candidate s is kept (valid:
   A's proof uses only E_L1, which covers every s at once).  A needs d <= a lam, with d the smallest

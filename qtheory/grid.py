@@ -8,7 +8,7 @@ never as floats, so that sparsity counts ||beta||_0 are exact (a float weight ca
 * the positive levels have codes 1, 2, 3, ... in increasing order;
 * the negative levels have codes -1, -2, ... in decreasing order.
 
-For the uniform grid Q = {m d : m integer, |m| <= K} this gives code m <-> value m d, as in THEORY.md; for the
+For the uniform grid Q = {m d : m integer, |m| <= K} this gives code m <-> value m d, as in docs/theory.md; for the
 binary grid {-s, +s} the codes are {-1, +1}.  A code is zero exactly when its value is zero.
 
 Besides codes, enumeration code uses the *index* of a level, 0..|Q|-1 in increasing order of value.
@@ -18,14 +18,24 @@ Neighbours of a level are the adjacent levels (index +- 1), which for the unifor
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
-from qtheory.validation import check_choice, check_positive_int, check_positive_real
+from qtheory.validation import (
+    MAX_GRID_K,
+    MAX_MAGNITUDE,
+    check_choice,
+    check_positive_real,
+    check_real_list,
+    check_scalar,
+)
 
 ROUNDING_MODES = ("half_even", "stochastic")
+#: widest b-bit grid (|Q| = 2^b - 1 levels)
+MAX_BITS = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +61,7 @@ class Grid:
     @classmethod
     def uniform(cls, K: int, step: float) -> "Grid":
         """Q = {m d : m integer, |m| <= K} with d = ``step`` > 0 and integer K >= 1; |Q| = 2K + 1."""
-        K = check_positive_int(K, "K", min_val=1)
+        K = int(check_scalar(K, "K", numbers.Integral, min_val=1, max_val=MAX_GRID_K))
         step = check_positive_real(step, "step")
         codes = np.arange(-K, K + 1, dtype=np.int64)
         return cls._make(codes * step, codes, step)
@@ -59,9 +69,7 @@ class Grid:
     @classmethod
     def bits(cls, bits: int, step: float = 1.0) -> "Grid":
         """Symmetric narrow-range b-bit grid: K = 2^(b-1) - 1, so |Q| = 2^b - 1 <= 2^b (b >= 2)."""
-        bits = check_positive_int(bits, "bits", min_val=2)
-        if bits > 16:
-            raise ValueError(f"bits == {bits}, must be in [2, 16] (a wider grid cannot be enumerated)")
+        bits = int(check_scalar(bits, "bits", numbers.Integral, min_val=2, max_val=MAX_BITS))
         return cls.uniform(2 ** (bits - 1) - 1, step)
 
     @classmethod
@@ -238,34 +246,78 @@ class Grid:
         return [int(self.codes[j]) for j in (i - 1, i + 1) if 0 <= j < self.size]
 
 
-def as_grid(spec: "Grid | dict") -> Grid:
-    """A grid from a ``Grid`` or a problem file's ``[grid]`` table (keys K+step, bits(+step), or levels)."""
+def params_by_grid(grids: "list[Grid]") -> list[tuple[Grid, np.ndarray]]:
+    """The distinct grids of a per-parameter list (by identity), each with the indices of its parameters."""
+    groups: dict[int, tuple[Grid, list[int]]] = {}
+    for j, g in enumerate(grids):
+        groups.setdefault(id(g), (g, []))[1].append(j)
+    return [(g, np.array(cols, dtype=np.int64)) for g, cols in groups.values()]
+
+
+#: the keys each form of a ``[grid]`` table takes (``kind`` is optional where the other keys tell the form)
+GRID_FORMS: dict[str, tuple[str, ...]] = {
+    "uniform": ("K", "step"),
+    "bits": ("bits", "step"),
+    "ternary": ("step",),
+    "binary": ("scale",),
+    "levels": ("levels",),
+}
+
+
+def as_grid(spec: "Grid | dict", where: str = "grid") -> Grid:
+    """A grid from a ``Grid`` or a problem file's ``[grid]`` table.
+
+    Forms (keys): uniform (K, step), bits (bits, optional step), ternary (kind, optional step), binary (kind,
+    optional scale), levels (levels).  A key of another form is an error naming it, never silently ignored.
+    Sizes are checked before any level is built: K <= ``MAX_GRID_K`` and every level within +-``MAX_MAGNITUDE``.
+    ``where`` names the table in messages (e.g. ``model.layer_grids[1]``).
+    """
     if isinstance(spec, Grid):
         return spec
     if not isinstance(spec, dict):
-        raise TypeError(f"grid must be a Grid or a table, got {type(spec).__name__}")
-    keys = set(spec)
-    allowed = {"K", "step", "bits", "levels", "kind", "scale"}
-    unknown = keys - allowed
+        raise TypeError(f"[{where}] must be a table, got {type(spec).__name__} ({spec!r})")
+    allowed = {"kind", *(k for keys in GRID_FORMS.values() for k in keys)}
+    unknown = sorted(set(spec) - allowed)
     if unknown:
-        raise ValueError(f"unknown key grid.{sorted(unknown)[0]}; accepted keys: {', '.join(sorted(allowed))}")
-    kind = spec.get("kind")
-    if kind is not None:
-        check_choice(kind, "grid.kind", ("uniform", "bits", "ternary", "binary", "levels"))
-    if "levels" in spec:
-        if keys & {"K", "bits"}:
-            raise ValueError("grid: give either levels, or K and step, or bits — not several")
-        return Grid.from_levels(spec["levels"])
-    if kind == "binary":
-        return Grid.binary(spec.get("scale", spec.get("step", 1.0)))
-    if kind == "ternary":
-        return Grid.ternary(spec.get("step", 1.0))
-    if "bits" in spec:
-        if "K" in spec:
-            raise ValueError("grid: give either K or bits, not both")
-        return Grid.bits(spec["bits"], spec.get("step", 1.0))
-    if "K" in spec:
-        if "step" not in spec:
-            raise ValueError("missing key grid.step (required with grid.K)")
-        return Grid.uniform(spec["K"], spec["step"])
-    raise ValueError("missing key in [grid]: give K and step, or bits, or levels (or kind = 'binary'/'ternary')")
+        raise ValueError(f"unknown key {where}.{unknown[0]}; accepted keys: {', '.join(sorted(allowed))}")
+    form = spec.get("kind")
+    if form is not None:
+        check_choice(form, f"{where}.kind", tuple(GRID_FORMS))
+    else:
+        form = next((f for f, key in (("levels", "levels"), ("bits", "bits"), ("uniform", "K")) if key in spec), None)
+        if form is None:
+            raise ValueError(
+                f"missing key in [{where}]: give K and step, or bits, or levels (or kind = 'binary'/'ternary')"
+            )
+    extra = sorted(set(spec) - {"kind", *GRID_FORMS[form]})
+    if extra:
+        raise ValueError(
+            f"{where}.{extra[0]} conflicts with a {form} grid, which takes only: {', '.join(GRID_FORMS[form])}"
+            f"{' (and kind)' if form in ('uniform', 'bits', 'levels') else ' and kind'}"
+        )
+    if form == "levels":
+        if "levels" not in spec:
+            raise ValueError(f"missing key {where}.levels (required with kind = 'levels')")
+        return Grid.from_levels(check_real_list(spec["levels"], f"{where}.levels", min_len=2))
+    if form == "binary":
+        scale = _checked_step(spec.get("scale", 1.0), f"{where}.scale", 1)
+        return Grid.binary(scale)
+    if form == "ternary":
+        return Grid.ternary(_checked_step(spec.get("step", 1.0), f"{where}.step", 1))
+    if form == "bits":
+        if "bits" not in spec:
+            raise ValueError(f"missing key {where}.bits (required with kind = 'bits')")
+        bits = check_scalar(spec["bits"], f"{where}.bits", numbers.Integral, min_val=2, max_val=MAX_BITS)
+        return Grid.bits(bits, _checked_step(spec.get("step", 1.0), f"{where}.step", 2 ** (bits - 1) - 1))
+    if "K" not in spec:
+        raise ValueError(f"missing key {where}.K (required with kind = 'uniform')")
+    if "step" not in spec:
+        raise ValueError(f"missing key {where}.step (required with {where}.K)")
+    K = check_scalar(spec["K"], f"{where}.K", numbers.Integral, min_val=1, max_val=MAX_GRID_K)
+    return Grid.uniform(K, _checked_step(spec["step"], f"{where}.step", K))
+
+
+def _checked_step(step: Any, name: str, K: int) -> float:
+    """A spacing d > 0 whose largest level K d stays within ``MAX_MAGNITUDE``."""
+    return float(check_scalar(step, name, numbers.Real, min_val=0.0, max_val=MAX_MAGNITUDE / K,
+                              include_boundaries="right"))

@@ -1,4 +1,4 @@
-"""Bounded losses 0 <= l <= B (THEORY section 1).
+"""Bounded losses 0 <= l <= B (docs/theory.md section 1).
 
 Targets: a regression target y (one output), labels in {-1, +1} for binary classification (one output,
 prediction sign f), or class indices 0..C-1 for C-class classification (one output per class).

@@ -1,6 +1,6 @@
 """A toy quantized-training problem: data + grid(s) + network + loss (+ MCP penalty), and its problem file.
 
-All quantities of THEORY.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
+All quantities of docs/theory.md section 1 evaluated at integer codes m (beta_j = level of m_j on parameter j's
 grid):
 
 * empirical risk   L_n(beta) = (1/n) sum_i l(beta, Z_i)
@@ -14,6 +14,7 @@ Problem files are TOML; see README.md for every key.  Unknown and missing keys a
 
 from __future__ import annotations
 
+import numbers
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,22 @@ from typing import Any
 import numpy as np
 
 from qtheory.data import Dataset, Population, load_csv, load_sklearn, teacher_population
-from qtheory.grid import Grid, as_grid
+from qtheory.grid import Grid, as_grid, params_by_grid
 from qtheory.losses import Loss
 from qtheory.models import Network
-from qtheory.validation import check_choice, check_positive_int, check_positive_real
+from qtheory.validation import (
+    MAX_CLASSES,
+    MAX_DATA_ENTRIES,
+    MAX_PARAMS,
+    check_bool,
+    check_choice,
+    check_positive_int,
+    check_positive_real,
+    check_scalar,
+    check_size,
+    check_string,
+    check_table,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -88,10 +101,7 @@ class Problem:
         layer = self.network.layer_of_param()
         self.param_grids: list[Grid] = [self.layer_grids[i] for i in layer]
         self._value_tables = [g.levels for g in self.param_grids]
-        groups: dict[int, tuple[Grid, list[int]]] = {}
-        for j, g in enumerate(self.param_grids):
-            groups.setdefault(id(g), (g, []))[1].append(j)
-        self._params_by_grid = [(g, np.array(cols)) for g, cols in groups.values()]
+        self._params_by_grid = params_by_grid(self.param_grids)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -240,6 +250,7 @@ _DATA_KEYS = {
     "teacher": {"kind", "n", "seed", "N", "noise", "density", "teacher_seed", "teacher_codes"},
     "sklearn": {"kind", "n", "seed", "dataset", "test_fraction", "classes", "pca", "as_population"},
     "csv": {"kind", "n", "seed", "path"},
+    "rademacher": {"kind", "n", "seed", "p", "teacher_codes", "teacher_nonzeros", "teacher_seed", "sigma", "noise"},
 }
 
 
@@ -249,7 +260,9 @@ def read_toml(path: str | Path, what: str) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{what} not found: {str(path)!r}")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); a {what} must be UTF-8 TOML") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from None
 
@@ -262,8 +275,7 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def _check_keys(table: dict, allowed: set[str], where: str) -> None:
-    if not isinstance(table, dict):
-        raise ValueError(f"[{where}] must be a table")
+    check_table(table, where)
     for key in table:
         if key not in allowed:
             raise ValueError(f"unknown key {where}.{key}; accepted keys: {', '.join(sorted(allowed))}")
@@ -280,15 +292,19 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
     base_dir = Path(base_dir)
     _check_keys(cfg, _TOP_KEYS, "problem")
     for key in ("grid", "model", "loss", "data"):
-        _require(cfg, key, "problem")
+        check_table(_require(cfg, key, "problem"), key)
+    for key in ("name", "description"):
+        if key in cfg:
+            check_string(cfg[key], key)
     model_cfg, loss_cfg, data_cfg = cfg["model"], cfg["loss"], cfg["data"]
     _check_keys(model_cfg, _MODEL_KEYS, "model")
     _check_keys(loss_cfg, _LOSS_KEYS, "loss")
+    _check_keys(data_cfg, set().union(*_DATA_KEYS.values()), "data")
 
     loss_kind = _require(loss_cfg, "kind", "loss")
     check_choice(loss_kind, "loss.kind", ("squared", "logistic", "hinge", "zero_one"))
     if loss_kind == "zero_one":
-        loss = Loss("zero_one", float(loss_cfg.get("B", 1.0)))
+        loss = Loss("zero_one", check_scalar(loss_cfg.get("B", 1.0), "loss.B", (int, float), min_val=1, max_val=1))
     else:
         loss = Loss(loss_kind, _require(loss_cfg, "B", "loss"))
 
@@ -304,14 +320,18 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
     seed = data_cfg.get("seed", 0)
     check_positive_int(seed, "data.seed", min_val=0)
     info: dict[str, Any] = {"data_kind": data_kind}
+    if data_kind == "rademacher":  # the analytic population of docs/theory.md section 5
+        from qtheory.populations.sign_problem import rademacher_problem
+
+        return rademacher_problem(cfg, loss, penalty, str(cfg.get("name", default_name)))
 
     kind = _require(model_cfg, "kind", "model")
     check_choice(kind, "model.kind", ("linear", "mlp"))
     layers = model_cfg.get("layers")
     if layers is None and kind == "mlp":
         raise ValueError("missing required key model.layers (mlp: [inputs, hidden..., outputs])")
-    if layers is not None and (not isinstance(layers, list) or not layers):
-        raise ValueError(f"model.layers must be a list of positive integers, got {layers!r}")
+    if layers is not None:
+        _check_layers(layers, model_cfg)
 
     population = test = None
     if data_kind == "teacher":
@@ -320,29 +340,39 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
         network = _network(kind, layers, model_cfg)
         grids = _layer_grids(cfg["grid"], model_cfg, network)
         problem_grids = [grids[i] for i in network.layer_of_param()]
-        teacher_seed = data_cfg.get("teacher_seed", seed)
+        teacher_seed = check_positive_int(data_cfg.get("teacher_seed", seed), "data.teacher_seed", min_val=0)
+        N = _check_rows(data_cfg.get("N", 200), "data.N", network.n_inputs + network.n_outputs)
+        _check_rows(_require(data_cfg, "n", "data"), "data.n", network.n_inputs + network.n_outputs)
+        teacher_codes = data_cfg.get("teacher_codes")
+        if teacher_codes is not None:
+            teacher_codes = _check_int_list(teacher_codes, "data.teacher_codes")
         population, teacher_codes = teacher_population(
             network,
             problem_grids,
-            N=data_cfg.get("N", 200),
+            N=N,
             loss_kind=loss.kind,
             noise=data_cfg.get("noise", 0.1),
             seed=teacher_seed,
             density=data_cfg.get("density", 1.0),
-            teacher_codes=data_cfg.get("teacher_codes"),
+            teacher_codes=teacher_codes,
         )
         info["teacher_codes"] = teacher_codes.tolist()
         train = population.sample(_require(data_cfg, "n", "data"), np.random.default_rng([seed, 1]))
     else:
         if data_kind == "sklearn":
+            classes = data_cfg.get("classes")
+            if classes is not None:
+                classes = _check_int_list(classes, "data.classes")
+            as_population = check_bool(data_cfg.get("as_population", False), "data.as_population")
             split = load_sklearn(
                 _require(data_cfg, "dataset", "data"),
                 seed=seed,
                 test_fraction=data_cfg.get("test_fraction", 0.25),
-                classes=data_cfg.get("classes"),
+                classes=classes,
                 pca=data_cfg.get("pca"),
             )
-            if data_cfg.get("as_population", False):
+            if as_population:
+                _check_rows(_require(data_cfg, "n", "data"), "data.n", split.train.d + 1)
                 X = np.concatenate([split.train.X, split.test.X])
                 y = np.concatenate([split.train.y, split.test.y])
                 population = Population.uniform(X, y)
@@ -355,17 +385,16 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
                         raise ValueError(f"data.n == {n}, must be in [1, {train.n}] (the training split's size)")
                     train = Dataset(train.X[:n], train.y[:n])
         else:
-            whole = load_csv(base_dir / str(_require(data_cfg, "path", "data")))
+            whole = load_csv(base_dir / check_string(_require(data_cfg, "path", "data"), "data.path"))
             if "n" in data_cfg:
+                _check_rows(data_cfg["n"], "data.n", whole.d + 1)
                 population = Population.uniform(whole.X, whole.y)
                 train = population.sample(data_cfg["n"], np.random.default_rng([seed, 1]))
             else:
                 train = whole
         if layers is None:
-            n_out = 1
-            if loss.is_classification and not np.all(np.isin(train.y, (-1, 1))):
-                n_out = int(np.max(train.y)) + 1
-            layers = [train.d, n_out]
+            layers = [train.d, _n_outputs(train.y, loss)]
+            _check_layers(layers, model_cfg)
         network = _network(kind, layers, model_cfg)
         grids = _layer_grids(cfg["grid"], model_cfg, network)
     return Problem(
@@ -382,19 +411,55 @@ def problem_from_config(cfg: dict, base_dir: str | Path = ".", default_name: str
 
 
 def _network(kind: str, layers: list, model_cfg: dict) -> Network:
-    for i, w in enumerate(layers):
-        check_positive_int(w, f"model.layers[{i}]")
-    bias = model_cfg.get("bias", False)
-    if not isinstance(bias, bool):
-        raise ValueError(f"model.bias must be true or false, got {bias!r}")
+    bias = check_bool(model_cfg.get("bias", False), "model.bias")
     return Network(kind, tuple(int(w) for w in layers), model_cfg.get("activation", "tanh"), bias)
 
 
+def _check_layers(layers: Any, model_cfg: dict) -> None:
+    """model.layers: a list of positive integers whose network has at most ``MAX_PARAMS`` parameters
+    (p = sum over layers of (inputs + bias) x outputs, counted before anything is built)."""
+    if not isinstance(layers, list) or len(layers) < 2:
+        raise ValueError(f"model.layers must be a list of at least 2 positive integers, got {layers!r}")
+    for i, w in enumerate(layers):
+        check_positive_int(w, f"model.layers[{i}]")
+    bias = check_bool(model_cfg.get("bias", False), "model.bias")
+    p = sum((a + int(bias)) * b for a, b in zip(layers[:-1], layers[1:]))
+    check_size(p, "model.layers", MAX_PARAMS, "the number of parameters p")
+
+
+def _check_rows(n: Any, name: str, columns: int) -> int:
+    """A number of rows >= 1 whose data (``columns`` float64 entries per row) fits ``MAX_DATA_ENTRIES``."""
+    return int(check_scalar(n, name, numbers.Integral, min_val=1, max_val=max(1, MAX_DATA_ENTRIES // max(1, columns))))
+
+
+def _check_int_list(values: Any, name: str) -> list[int]:
+    """A list of integers (booleans and floats refused)."""
+    if not isinstance(values, list):
+        raise ValueError(f"{name} must be a list of integers, got {values!r}")
+    for i, v in enumerate(values):
+        check_scalar(v, f"{name}[{i}]", numbers.Integral, min_val=-(2**62), max_val=2**62)
+    return values
+
+
+def _n_outputs(y: np.ndarray, loss: Loss) -> int:
+    """Outputs of a model whose width is taken from the data: 1 for regression or labels in {-1, +1}, else C
+    for class indices 0..C-1 (checked before any array of C columns exists)."""
+    if not loss.is_classification or np.all(np.isin(y, (-1, 1))):
+        return 1
+    bad = y[(y != np.round(y)) | (y < 0) | (y >= MAX_CLASSES)]
+    if bad.size:
+        raise ValueError(
+            f"data: class label {bad[0]!r} in the target column; the {loss.kind} loss needs labels in {{-1, +1}} "
+            f"or class indices in [0, {MAX_CLASSES - 1}]"
+        )
+    return int(np.max(y)) + 1
+
+
 def _layer_grids(grid_cfg: dict, model_cfg: dict, network: Network) -> list[Grid]:
-    default = as_grid(grid_cfg)
+    default = as_grid(grid_cfg, "grid")
     per_layer = model_cfg.get("layer_grids")
     if per_layer is None:
         return [default] * len(network.layout)
     if not isinstance(per_layer, list) or len(per_layer) != len(network.layout):
         raise ValueError(f"model.layer_grids must list one grid table per layer ({len(network.layout)})")
-    return [as_grid(g) for g in per_layer]
+    return [as_grid(g, f"model.layer_grids[{i}]") for i, g in enumerate(per_layer)]

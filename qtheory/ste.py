@@ -21,6 +21,8 @@ trains as if unpenalized and returns a dense solution; P(w) pulls every latent w
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from qtheory.problem import Problem
@@ -58,10 +60,13 @@ def _mcp_torch():
 
 
 PENALTY_ON = ("rounded", "latent")
+DEFAULT_EPOCHS = 300
+EpochCallback = Callable[[int], None]
 
 
-def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool, penalty_on: str = "rounded") -> np.ndarray:
-    """The trained latent float weights (length p)."""
+def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool, penalty_on: str = "rounded",
+           progress: EpochCallback | None = None) -> np.ndarray:
+    """The trained latent float weights (length p); ``progress`` is called with the epochs done after each."""
     import torch
 
     check_choice(penalty_on, "penalty_on", PENALTY_ON)
@@ -110,7 +115,7 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool, pe
         lam_t = torch.tensor(pen.lam, dtype=torch.float64)
     opt = torch.optim.Adam([w], lr=lr)
     kind = problem.loss.kind
-    for _ in range(epochs):
+    for epoch in range(epochs):
         opt.zero_grad()
         beta = quantize(w) if ste else w
         obj = _surrogate(torch, kind, forward(beta), y, net.n_outputs)
@@ -120,6 +125,8 @@ def _train(problem: Problem, *, seed: int, epochs: int, lr: float, ste: bool, pe
         opt.step()
         with torch.no_grad():
             w.copy_(torch.maximum(torch.minimum(w, hi), lo))
+        if progress is not None:
+            progress(epoch + 1)
     return w.detach().numpy().copy()
 
 
@@ -136,19 +143,23 @@ def round_to_grid(problem: Problem, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def train_float(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+def train_float(problem: Problem, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS, lr: float = 0.05,
+                progress: EpochCallback | None = None) -> np.ndarray:
     """Float weights of the problem's network trained on the training sample (see the module doc)."""
-    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=False)
+    return _train(problem, seed=seed, epochs=epochs, lr=lr, ste=False, progress=progress)
 
 
-def train_float_rounded(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05) -> np.ndarray:
+def train_float_rounded(problem: Problem, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS, lr: float = 0.05,
+                        progress: EpochCallback | None = None) -> np.ndarray:
     """Codes of the float-trained weights rounded half-to-even to the grid (the "round" start of Q-CD)."""
-    return round_to_grid(problem, train_float(problem, seed=seed, epochs=epochs, lr=lr))
+    return round_to_grid(problem, train_float(problem, seed=seed, epochs=epochs, lr=lr, progress=progress))
 
 
-def train_ste(problem: Problem, *, seed: int = 0, epochs: int = 300, lr: float = 0.05,
-              penalty_on: str = "rounded") -> np.ndarray:
+def train_ste(problem: Problem, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS, lr: float = 0.05,
+              penalty_on: str = "rounded", progress: EpochCallback | None = None) -> np.ndarray:
     """Codes of the straight-through-estimator solution: the forward pass uses the rounded weights, the
     returned codes are the final latent weights rounded half-to-even (the "ste" start of Q-CD).
-    ``penalty_on``: ``"rounded"`` (P(q(w))) or ``"latent"`` (P(w)); see the module docstring."""
-    return round_to_grid(problem, _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True, penalty_on=penalty_on))
+    ``penalty_on``: ``"rounded"`` (P(q(w))) or ``"latent"`` (P(w)); see the module docstring.  ``progress`` is
+    called with the epochs done after each epoch."""
+    return round_to_grid(problem, _train(problem, seed=seed, epochs=epochs, lr=lr, ste=True, penalty_on=penalty_on,
+                                         progress=progress))

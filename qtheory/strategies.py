@@ -40,7 +40,7 @@ from qtheory.grid import Grid, as_grid
 from qtheory.losses import LOSS_KINDS
 from qtheory.models import ACTIVATIONS, Network
 from qtheory.problem import Penalty, Problem, problem_from_config
-from qtheory.validation import check_choice, check_positive_int
+from qtheory.validation import check_choice, check_positive_int, check_scalar
 
 #: default limit on |Q|^p for a drawn problem (enumeration of Q^p per example)
 DEFAULT_MAX_CODES = 5000
@@ -253,6 +253,11 @@ class ProblemSpace:
     resamples: int = 60
 
     def __post_init__(self) -> None:
+        for name, choices in (("models", ("linear", "mlp")), ("activations", ACTIVATIONS), ("losses", LOSS_KINDS),
+                              ("starts", START_KINDS), ("bias", (False, True)), ("Bs", None)):
+            self._as_tuple(name, choices)
+        for name in ("N", "noise", "n", "a", "a_frac", "delta", "nu_frac") + (("ratio",) if self.ratio is not None else ()):
+            self._as_tuple(name, None, length=2)
         check_choice(self.penalty, "penalty", PENALTY_MODES)
         check_choice(self.nu, "nu", NU_MODES)
         for s in self.starts:
@@ -273,6 +278,21 @@ class ProblemSpace:
             raise ValueError(f"delta == {self.delta!r}, must lie in (0, 1)")
         if self.max_codes < (2 * self.min_K + 1):
             raise ValueError(f"max_codes == {self.max_codes} leaves no grid with K >= {self.min_K}")
+
+    def _as_tuple(self, name: str, choices: tuple | None, length: int | None = None) -> None:
+        """Field ``name`` as a tuple (a list is accepted), each entry among ``choices`` (or a number)."""
+        value = getattr(self, name)
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{name} must be a tuple or list, got {type(value).__name__} ({value!r})")
+        value = tuple(value)
+        if not value or (length is not None and len(value) != length):
+            raise ValueError(f"{name} must list {length or 'at least 1'} entr{'ies' if length != 1 else 'y'}, got {value!r}")
+        for i, v in enumerate(value):
+            if choices is None:
+                check_scalar(v, f"{name}[{i}]", (int, float))
+            elif v not in choices or type(v) is not type(choices[0]):
+                raise ValueError(f"{name}[{i}] == {v!r}, must be one of {', '.join(map(repr, choices))}")
+        object.__setattr__(self, name, value)
 
     @property
     def max_params(self) -> int:

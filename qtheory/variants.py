@@ -4,9 +4,9 @@ A :class:`Variant` is a sympy relation (or a Boolean combination of relations: `
 ``sp.Not``, ``sp.Implies``) over the quantities below, the solutions beta^ it speaks of, and whether it holds
 deterministically or with probability >= 1 - delta'.  Build the claim from the symbols of
 ``qtheory.theory`` (B n p Qsize s k eps Gamma delta a lam d U nu Ln F0) and the computed quantities defined
-here; formulas of THEORY.md come from ``qtheory.theory`` (e.g. ``excess <= A.value``), never re-typed.
+here; formulas of docs/theory.md come from ``qtheory.theory`` (e.g. ``excess <= A.value``), never re-typed.
 
-Problem quantities (one number per problem; THEORY.md section 1):
+Problem quantities (one number per problem; docs/theory.md section 1):
   B, n, p, Qsize (|Q|), K, d, R (= K d), N (support points of the population), s, delta (delta'), eps
   (= L(beta*_eps) - L*_Q for the drawn s), a, lam (MCP; only with a penalty), nu, U (exact U_Q of the training
   sample), Lstar (L*_Q), Fmin (min F), Lnmin (min L_n), Fref (F(beta*_eps)); for V3, Lcont (inf over
@@ -76,7 +76,7 @@ from qtheory.validation import check_choice, check_positive_real
 
 SOLUTION_KINDS = ("global", "local", "qcd", "any")
 
-# computed quantities that are not symbols of THEORY.md: name -> (symbol, meaning)
+# computed quantities that are not symbols of docs/theory.md: name -> (symbol, meaning)
 _NEW: dict[str, tuple[sp.Symbol, str]] = {
     "excess": (sp.Symbol("excess", real=True), "realized excess risk L(beta^) - L*_Q"),
     "risk": (sp.Symbol("risk", nonnegative=True), "population risk L(beta^)"),
@@ -182,8 +182,18 @@ class Variant:
         if not isinstance(self.space, ProblemSpace):
             raise TypeError(f"space must be a ProblemSpace, got {type(self.space).__name__}")
         check_positive_real(self.tol, "tol", allow_zero=True)
-        claim = sp.sympify(self.claim)
+        if not isinstance(self.claim, sp.Basic) or isinstance(self.claim, sp.Symbol):
+            raise TypeError(
+                f"claim must be a sympy relation over quantities (e.g. excess <= bound), got {type(self.claim).__name__} "
+                f"({self.claim!r})"
+            )
+        claim = self.claim
         _check_boolean(claim, "claim")
+        if not claim.free_symbols:
+            raise ValueError(
+                f"claim == {claim!r} involves no quantity, so there is nothing to test; state a relation over "
+                f"quantities such as {', '.join(list(QUANTITIES)[:3])}"
+            )
         object.__setattr__(self, "claim", canonical(claim, "claim"))
         assumptions = {}
         for label, rel in dict(self.assumptions).items():

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from qtheory.certify_data import (
     DEFAULT_MAX_BOUND,
+    MULTICLASS_MAX_BOUND,
     Config,
     certificate,
     certify_dataset,
     default_configs,
+    default_max_bound,
     encode_labels,
     prepare_data,
     select_config,
@@ -23,17 +25,18 @@ from qtheory.certify_data import (
 from qtheory.cli import main
 from qtheory.data import Dataset
 
-# three configurations on which the two selection rules disagree (breast_cancer, seed 3): the smallest V1 is the
-# sparse K = 1 model, the best fit within the budget V1 <= 0.2 the denser hinge model
+# three configurations on which the two selection rules disagree (breast_cancer, seed 3): the smallest V4 is the
+# sparse K = 1 model, the best fit within the budget V4 <= FIXTURE_BUDGET the denser hinge model
+FIXTURE_BUDGET = 0.2
 SMALL_CONFIGS = [Config(lam=0.08, K=2, step=1.0), Config(lam=0.04, K=1, step=1.0),
-                 Config(lam=0.01, K=3, step=2.0, loss="hinge")]
+                 Config(lam=0.004, K=3, step=2.0, loss="hinge")]
 STE_QUICK = {"epochs": 100}
 REQUIRED = {"dataset", "n_train", "n_test", "train_error", "test_error", "nonzeros", "p", "Qsize", "M", "delta",
-            "bound_V1", "bound_hoeffding"}
+            "bound_V4", "bound_V1", "bound_hoeffding"}
 
 
 # ---------------------------------------------------------------------------------------------------------
-# An independent transcription of V1 and of the Hoeffding certificate (THEORY.md section 3 and L1 with V2's
+# An independent transcription of V1 and of the Hoeffding certificate (docs/theory.md section 3 and L1 with V2's
 # ln M), written here on purpose without qtheory.theory, to check the pipeline's numbers against.
 def _kl(q: float, r: float) -> float:
     out = 0.0
@@ -63,20 +66,29 @@ def independent_v1(Ln: float, k: int, n: int, p: int, Qsize: int, delta: float, 
     return _kl_inverse(Ln, c)
 
 
+def independent_v4(Ln: float, k: int, n: int, p: int, Qsize: int, delta: float, M: int) -> float:
+    """V4: V1 with the exact count C(p,k)(|Q|-1)^k of networks with k non-zeros (exact integers)."""
+    c = (math.log(math.comb(p, k) * (Qsize - 1) ** k) + math.log(2 * (p + 1) * math.sqrt(n) / delta) + math.log(M)) / n
+    return _kl_inverse(Ln, c)
+
+
 def independent_hoeffding(Ln: float, k: int, n: int, p: int, Qsize: int, delta: float, M: int) -> float:
     return Ln + math.sqrt((k * math.log(p * Qsize) + math.log(2 * (p + 1) / delta) + math.log(M)) / (2 * n))
 
 
 def _check_record_bounds(facts: dict, n: int, delta: float, M: int) -> None:
     args = (facts["train_error"], facts["nonzeros"], n, facts["p"], facts["Qsize"], delta, M)
+    assert facts["bound_V4"] == pytest.approx(independent_v4(*args), abs=1e-9)
     assert facts["bound_V1"] == pytest.approx(independent_v1(*args), abs=1e-9)
+    assert facts["bound_V4"] <= facts["bound_V1"] + 1e-12
     assert facts["bound_hoeffding"] == pytest.approx(independent_hoeffding(*args), abs=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def record():
-    return certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
+    return certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK,
+                           max_bound=FIXTURE_BUDGET)
 
 
 @given(
@@ -92,6 +104,8 @@ def test_certificate_agrees_with_an_independent_transcription(Ln, k, extra, n, Q
     p = k + extra + 1
     got = certificate(train_error=Ln, nonzeros=k, n=n, p=p, Qsize=Qsize, delta=delta, M=M)
     assert got["bound_V1"] == pytest.approx(independent_v1(Ln, k, n, p, Qsize, delta, M), abs=1e-9)
+    assert got["bound_V4"] == pytest.approx(independent_v4(Ln, k, n, p, Qsize, delta, M), abs=1e-9)
+    assert Ln <= got["bound_V4"] <= got["bound_V1"] + 1e-12
     assert got["bound_hoeffding"] == pytest.approx(independent_hoeffding(Ln, k, n, p, Qsize, delta, M), abs=1e-12)
     assert Ln <= got["bound_V1"] <= 1.0
 
@@ -102,6 +116,7 @@ def test_certificate_pays_for_selection_and_sparsity():
     many = certificate(nonzeros=5, M=24, **base)
     denser = certificate(nonzeros=6, M=24, **base)
     assert one["bound_V1"] < many["bound_V1"] < denser["bound_V1"]
+    assert one["bound_V4"] < many["bound_V4"] < denser["bound_V4"]
     assert one["bound_hoeffding"] < many["bound_hoeffding"] < denser["bound_hoeffding"]
 
 
@@ -115,28 +130,29 @@ def test_record_certificates_recomputed_from_the_json_fields(record):
     for row in record["configs"]:
         _check_record_bounds(row, n, delta, M)
     # the chosen configuration follows the default rule, on training-split facts only: the smallest training
-    # error among the rows with V1 <= the budget, or the smallest V1 when no row meets the budget
-    assert record["max_bound"] == DEFAULT_MAX_BOUND
+    # error among the rows with V4 <= the budget, or the smallest V4 when no row meets the budget
+    assert record["max_bound"] == FIXTURE_BUDGET
     rows = record["configs"]
-    within = [r for r in rows if r["bound_V1"] <= DEFAULT_MAX_BOUND]
+    within = [r for r in rows if r["bound_V4"] <= FIXTURE_BUDGET]
     if within:
-        assert record["bound_V1"] <= DEFAULT_MAX_BOUND
+        assert record["bound_V4"] <= FIXTURE_BUDGET
         assert record["train_error"] == min(r["train_error"] for r in within)
     else:
-        assert record["bound_V1"] == min(r["bound_V1"] for r in rows)
-    assert record["config"] == rows[select_config(rows)]["config"]
+        assert record["bound_V4"] == min(r["bound_V4"] for r in rows)
+    assert record["config"] == rows[select_config(rows, FIXTURE_BUDGET)]["config"]
 
 
 def test_selection_rules():
     rows = [
-        {"bound_V1": 0.15, "train_error": 0.05},
-        {"bound_V1": 0.18, "train_error": 0.02},
-        {"bound_V1": 0.25, "train_error": 0.00},
-        {"bound_V1": 0.17, "train_error": 0.02},
+        {"bound_V4": 0.15, "train_error": 0.05},
+        {"bound_V4": 0.18, "train_error": 0.02},
+        {"bound_V4": 0.25, "train_error": 0.00},
+        {"bound_V4": 0.17, "train_error": 0.02},
     ]
-    assert select_config(rows, None) == 0  # smallest V1
-    assert select_config(rows, 0.2) == 3  # best fit within the budget; tie on train error -> smaller V1
-    assert select_config(rows) == select_config(rows, DEFAULT_MAX_BOUND) == 3  # the default is the budget rule
+    assert select_config(rows, None) == 0  # smallest V4
+    assert select_config(rows, 0.2) == 3  # best fit within the budget; tie on train error -> smaller V4
+    assert select_config(rows) == select_config(rows, DEFAULT_MAX_BOUND)  # the default is the budget rule
+    assert default_max_bound(2) == DEFAULT_MAX_BOUND == 0.15 and default_max_bound(10) == MULTICLASS_MAX_BOUND == 0.4
     assert select_config(rows, 0.16) == 0
     assert select_config(rows, 0.1) == 0  # nothing within the budget: smallest V1
     with pytest.raises(ValueError, match=r"max_bound == 2"):
@@ -154,21 +170,22 @@ def test_default_configurations():
     assert prices == [0.004, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
     assert all(c.a_value * c.lam == pytest.approx(c.step) for c in binary)
     multi = default_configs(10)
-    assert len(multi) == 12 and any(c.hidden == (16,) for c in multi)
+    assert len(multi) == 16 and all(c.hidden == () for c in multi)
+    assert sorted({round(c.lam * c.step / 2, 12) for c in multi}) == [0.001, 0.002, 0.003, 0.005]
     with pytest.raises(ValueError, match=r"n_classes == 1"):
         default_configs(1)
 
 
 def test_smallest_bound_rule_on_the_same_configurations(record):
     r = certify_dataset("breast_cancer", seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK, max_bound=None)
-    assert r["max_bound"] is None and r["selection"].startswith("smallest V1")
-    assert r["bound_V1"] == min(row["bound_V1"] for row in r["configs"])
+    assert r["max_bound"] is None and r["selection"].startswith("smallest V4")
+    assert r["bound_V4"] == min(row["bound_V4"] for row in r["configs"])
     # the same trained configurations, another train-only choice: the fixture exercises both branches
     def facts(rows):
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
 
     assert facts(r["configs"]) == facts(record["configs"])
-    assert r["config"] != record["config"] and r["bound_V1"] < record["bound_V1"] <= DEFAULT_MAX_BOUND
+    assert r["config"] != record["config"] and r["bound_V4"] < record["bound_V4"] <= FIXTURE_BUDGET
     assert record["train_error"] < r["train_error"]
 
 
@@ -222,8 +239,9 @@ def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
     rng = np.random.default_rng(0)
     X[test_rows] = rng.normal(0.0, 1e6, size=(test_rows.size, X.shape[1]))  # garbage features
     y[test_rows] = 1 - y[test_rows]  # every test label flipped
-    poisoned = certify_dataset(Dataset(X, y), seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK)
-    for key in ("codes", "bound_V1", "bound_hoeffding", "train_error", "nonzeros", "n_train", "config"):
+    poisoned = certify_dataset(Dataset(X, y), seed=3, configs=SMALL_CONFIGS, ste_options=STE_QUICK,
+                               max_bound=FIXTURE_BUDGET)
+    for key in ("codes", "bound_V4", "bound_V1", "bound_hoeffding", "train_error", "nonzeros", "n_train", "config"):
         assert poisoned[key] == record[key], key
     assert poisoned["ste"]["codes"] == record["ste"]["codes"]
     for clean_row, bad_row in zip(record["configs"], poisoned["configs"]):
@@ -236,6 +254,7 @@ def test_poisoned_test_split_changes_neither_the_model_nor_the_bound(record):
 def test_an_mlp_configuration_is_certified_the_same_way():
     r = certify_dataset("iris", seed=1, configs=[Config(lam=0.04, hidden=(3,))], ste_options=STE_QUICK)
     assert r["p"] == 4 * 3 + 3 + 3 * 3 + 3 and r["Qsize"] == 3 and r["M"] == 1
+    assert r["max_bound"] == MULTICLASS_MAX_BOUND  # the default budget of a three-class problem
     assert r["nonzeros"] == int(np.count_nonzero(r["codes"])) and r["qcd"]["local"]
     _check_record_bounds(r, r["n_train"], r["delta"], 1)
 
@@ -326,12 +345,16 @@ MALFORMED = {
     "header only": ("a,b,label\n", r"a header row and at least one data row"),
     "empty file": ("", r"a header row and at least one data row"),
     "no feature column": ("label\n0\n1\n", r"at least one feature column and a target column"),
-    "one class": (_rows(40, [1]), r"at least 2 classes"),
+    "one class": (_rows(40, [1]), r"take 1 distinct values, must be in \[2, 100\]"),
     "regression target": (
         "a,label\n" + "".join(f"{i},{i * 0.37:.3f}\n" for i in range(300)),
-        r"has \d+ distinct values, more than 100: certify-data needs a classification target",
+        r"the class labels \(last column\) must be integers, got 0.37; certify-data needs a classification target",
     ),
     "too few rows": (_rows(9, [0, 1]), r"V1 needs at least 8"),
+    "integer regression target": ("a,label\n" + "".join(f"{i},{i}\n" for i in range(300)),
+                                  r"take 300 distinct values, must be in \[2, 100\]"),
+    "a class seen once": (_rows(40, [0, 1]) + "0.5,0.5,7\n", r"class label 7 has 1 row\(s\), every class needs at least 2"),
+    "too few preparation rows": (_rows(40, [0, 1]), r"gives 2 preparation rows, the standardization needs at least 5"),
     "infinite value": ("a,b,label\n1,inf,0\n2,3,1\n", r"NaN or infinite"),
 }
 
@@ -371,13 +394,21 @@ def test_cli_json_on_a_csv_file(tmp_path, capsys, rule):
     assert out["dataset"] == path and out["delta"] == 0.1 and out["n_test"] == 30 and out["n_classes"] == 3
     hidden = out["config"]["hidden"]
     assert out["p"] == (3 * 3 + 3 if not hidden else 3 * hidden[0] + hidden[0] + hidden[0] * 3 + 3)
-    assert out["M"] == 12
+    assert out["M"] == len(default_configs(3))
     _check_record_bounds(out, out["n_train"], out["delta"], out["M"])
     if rule[0] == "--smallest-bound":
         assert out["max_bound"] is None
-        assert out["bound_V1"] == min(r["bound_V1"] for r in out["configs"])
+        assert out["bound_V4"] == min(r["bound_V4"] for r in out["configs"])
         return
     assert out["max_bound"] == 0.9
-    assert out["bound_V1"] <= 0.9 and out["train_error"] <= 0.1  # three weights on the diagonal fit these data
+    assert out["bound_V4"] <= 0.9 and out["train_error"] <= 0.1  # three weights on the diagonal fit these data
     # the budget rule: no configuration within the budget has a smaller training error
-    assert all(r["train_error"] >= out["train_error"] for r in out["configs"] if r["bound_V1"] <= 0.9)
+    assert all(r["train_error"] >= out["train_error"] for r in out["configs"] if r["bound_V4"] <= 0.9)
+
+
+def test_text_output_reports_V4_with_V1_beside_it(record):
+    from qtheory.commands.certify_data import format_record
+
+    text = format_record(json.loads(json.dumps(record)))
+    assert f"certificate V4 {record['bound_V4']:.4f} (V1 {record['bound_V1']:.4f}" in text
+    assert f"V4 {record['ste']['bound_V4']:.4f} (V1 {record['ste']['bound_V1']:.4f}" in text

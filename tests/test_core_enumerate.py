@@ -81,7 +81,7 @@ def brute_force(problem):
             L = float(brute_loss(problem.loss.kind, problem.loss.B, brute_forward(problem.network, beta, pop.X), pop.y) @ pop.weights)
         P = 0.0
         if pen is not None:
-            for b in beta:  # MCP transcribed independently from THEORY section 1
+            for b in beta:  # MCP transcribed independently from docs/theory.md section 1
                 t = abs(b)
                 P += pen.lam * t - t * t / (2 * pen.a) if t <= pen.a * pen.lam else pen.a * pen.lam**2 / 2
         rows.append((np.array(codes), Ln, L, Ln + P, sum(c != 0 for c in codes)))

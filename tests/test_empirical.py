@@ -104,12 +104,12 @@ def test_radii_come_from_theory(exact):
 
 # ------------------------------------------------------------------------------ one sample
 def _independent_A0(Gamma, B, n, p, Qsize, delta):
-    """Independent numpy transcription of A0 (THEORY.md), on purpose: Gamma + 2 D_dense."""
+    """Independent numpy transcription of A0 (docs/theory.md), on purpose: Gamma + 2 D_dense."""
     return Gamma + 2 * B * np.sqrt((p * np.log(Qsize) + np.log(2 / delta)) / (2 * n))
 
 
 def _independent_A(eps, Gamma, s, a, lam, d, B, n, p, Qsize, delta):
-    """Independent numpy transcription of A (THEORY.md), on purpose."""
+    """Independent numpy transcription of A (docs/theory.md), on purpose."""
     Acst = B**2 * np.log(p * Qsize) / (2 * n)
     C0 = B**2 * np.log(2 * (p + 1) / delta) / (2 * n)
     D_s = B * np.sqrt((s * np.log(p * Qsize) + np.log(2 * (p + 1) / delta)) / (2 * n))

@@ -1,5 +1,5 @@
 """Statistical checks of L1, and checks of A0 and A on L1's event, over many training samples of a fixed
-finite population (THEORY.md section 4).  Fixed seeds: the outcome is reproducible.
+finite population (docs/theory.md section 4).  Fixed seeds: the outcome is reproducible.
 
 False-alarm rate.  Each frequency test is the one-sided exact binomial test of H0: "the event fails with
 probability <= delta'", rejecting when P(Binomial(R, delta') >= failures) <= ALPHA = 0.01; a true H0 fails

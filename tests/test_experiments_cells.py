@@ -117,6 +117,9 @@ def test_solutions_and_bounds_are_wired_to_the_theory(records, exact):
         c = (sol["nnz"] * math.log(p * Q) + math.log(2 * (p + 1) * math.sqrt(n) / delta)) / n
         v1 = Bl * float(kl_inverse(ex["Ln"][i] / Bl, c)) - ex["L"].min()
         assert bounds["V1"]["value"] == pytest.approx(v1, rel=1e-9)
+        c4 = (math.log(math.comb(p, sol["nnz"]) * (Q - 1) ** sol["nnz"]) + math.log(2 * (p + 1) * math.sqrt(n) / delta)) / n
+        v4 = Bl * float(kl_inverse(ex["Ln"][i] / Bl, c4)) - ex["L"].min()
+        assert bounds["V4"]["value"] == pytest.approx(v4, rel=1e-9) and v4 <= v1 + 1e-12
         a, lam, d = inst["a"], inst["lam"], 0.5
         A = Bl**2 * math.log(p * Q) / (2 * n)
         C0 = Bl**2 * math.log(2 * (p + 1) / delta) / (2 * n)
@@ -140,7 +143,7 @@ def test_solutions_and_bounds_are_wired_to_the_theory(records, exact):
                 assert entry["tightness"] == pytest.approx(entry["value"] / sol["excess"])
             else:
                 assert entry["tightness"] is None
-            if name != "V1":
+            if name not in ("V1", "V4"):
                 assert entry["violated"] == (sol["excess"] > entry["value"])
         # L2's threshold a lam - d, counted by hand
         beta = np.abs(np.array(sol["codes"])) * d

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from qtheory.experiments.runner import run_sweep
 from qtheory.experiments.spec import load_sweep
+from qtheory.experiments.store import Store
 
 SWEEP = """
 name = "resume"
@@ -80,7 +82,7 @@ def test_killed_sweep_resumes_with_nothing_lost_or_duplicated(sweep_file, refere
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if len(list(cells.glob("*.json"))) >= 14:  # two tasks written, the rest to come
+            if len(list(cells.glob("[!.]*.json"))) >= 14:  # two tasks written (in-progress .tmp-* files excluded)
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the sweep finished before it could be killed: make it longer"
@@ -144,3 +146,111 @@ def test_records_of_another_code_version_are_recomputed(sweep_file, reference, t
     again = run_sweep(load_sweep(sweep_file), tmp_path, quick=True, progress=False)
     assert again.ran == 2 and again.skipped == first.ran - 2
     assert files(tmp_path) == {name: reference[name] for name in files(tmp_path)}
+
+
+# ------------------------------------------------------------------------------------------ concurrency
+def _sweep_cmd(sweep_file: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "qtheory", "sweep", str(sweep_file), "--out", str(out), "--no-progress", *extra]
+
+
+def test_two_processes_on_one_out_share_the_cells_and_both_get_the_full_set(sweep_file, reference, tmp_path):
+    out = tmp_path / "out"
+    procs = [subprocess.Popen(_sweep_cmd(sweep_file, out, "--quick"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outputs]
+    ran = []
+    for stdout, _ in outputs:
+        done = re.search(r"(\d+) cells, (\d+) already done, (\d+) run", stdout)
+        assert done and int(done[1]) == 21
+        ran.append(int(done[3]))
+    assert sum(ran) == 21  # each cell computed by exactly one of the two processes
+    got = files(out)
+    assert len(got) == 21 and all(reference[name] == data for name, data in got.items())
+    assert not list((out / "resume" / "cells").glob(".tmp-*")) and not list((out / "resume" / "claims").iterdir())
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_corrupt_cells_stale_claims_and_stray_files_are_handled(sweep_file, reference, tmp_path):
+    first = run_sweep(load_sweep(sweep_file), tmp_path, quick=True, progress=False)
+    root = tmp_path / "resume"
+    paths = sorted((root / "cells").glob("[!.]*.json"))
+    paths[0].write_bytes(paths[0].read_bytes()[: len(paths[0].read_bytes()) // 2])  # truncated by a crash
+    paths[1].write_text("\x00garbage")  # corrupt
+    paths[2].write_bytes(paths[3].read_bytes())  # another cell's record
+    paths[4].unlink()
+    dead = _dead_pid()
+    (root / "claims" / f"{paths[4].stem}.pid").write_text(str(dead))  # a claim left by a killed process
+    (root / "cells" / f".tmp-{dead}-abc.json").write_text('{"half')  # its torn temporary file
+    alive = root / "cells" / f".tmp-{os.getppid()}-abc.json"  # a live process's file in progress: kept
+    alive.write_text("{")
+    again = run_sweep(load_sweep(sweep_file), tmp_path, quick=True, progress=False)
+    assert again.ran == 4 and again.skipped == first.ran - 4
+    assert files(tmp_path) == {p.name: reference[p.name] for p in paths}
+    assert alive.exists() and not (root / "cells" / f".tmp-{dead}-abc.json").exists()
+    with pytest.raises(ValueError, match=r"corrupt cell record"):
+        paths[1].write_text("{")
+        list(Store(tmp_path, "resume").records())
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_die_with_the_sweep(sweep_file, tmp_path, sig):
+    proc = subprocess.Popen(_sweep_cmd(sweep_file, tmp_path, "--jobs", "2"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+            workers = {p for p in _descendants(proc.pid) if "loky" in _cmdline(p) or "joblib" in _cmdline(p)}
+            time.sleep(0.1)
+        assert proc.poll() is None and len(workers) >= 2, "no joblib workers seen"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.1)
+        left = [p for p in workers if _alive(p)]
+        for p in left:
+            os.kill(p, signal.SIGKILL)
+        assert not left, "joblib workers outlived the sweep"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

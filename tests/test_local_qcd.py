@@ -1,4 +1,4 @@
-"""Q-CD (THEORY.md, C): monotone descent by more than nu, the move bound, the certificate at the output,
+"""Q-CD (docs/theory.md, C): monotone descent by more than nu, the move bound, the certificate at the output,
 global minimizers are 0-local, caps, orders and warm starts, and the qcd/certify commands."""
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def problems(draw, *, deep: bool = True, penalty: bool | None = None) -> Problem
 
 
 def trial_problem(seed: int, *, n: int = 80, K: int = 4, step: float = 0.25) -> Problem:
-    """THEORY.md section 4's L2 trial: 2-2-1 tanh net, no biases, teacher population, squared loss."""
+    """docs/theory.md section 4's L2 trial: 2-2-1 tanh net, no biases, teacher population, squared loss."""
     cfg = {
         "name": f"trial_{seed}",
         "grid": {"K": K, "step": step},

@@ -1,4 +1,4 @@
-"""proofs_check: every step of THEORY.md passes, and planted false steps are caught."""
+"""proofs_check: every step of docs/theory.md passes, and planted false steps are caught."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_every_step_passes_and_exit_code_zero():
     assert "0 FAILED" in done.stdout
     header = done.stdout.splitlines()[0].split()
     assert header == ["result", "step", "method", "outcome"]
-    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3"):
+    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4"):
         assert f"\n{module} " in done.stdout
 
 
@@ -41,7 +41,7 @@ def test_planted_false_steps_fail():
     k = sp.Symbol("k", nonnegative=True)
     cq = sp.Symbol("c", positive=True)
     planted = [
-        # THEORY's AM-GM step with the wrong constant: max_k sqrt(A k) - c k is A/(4c), not A/(8c)
+        # docs/theory.md's AM-GM step with the wrong constant: max_k sqrt(A k) - c k is A/(4c), not A/(8c)
         sign("planted", "sqrt(A k) - c k <= A/(8c)", A_CONST / (8 * cq) - (sp.sqrt(A_CONST * k) - cq * k)),
         # an excess-risk bound with no statistical term: L(beta~) - L*_Q <= Gamma
         linear_certificate("planted", "excess <= Gamma", a0.L_t - a0.L_q, Gamma,

@@ -22,7 +22,7 @@ def run(capsys, *argv):
 def test_list_and_describe(capsys):
     code, out, _ = run(capsys)
     assert code == 0 and [line.split()[0] for line in out.splitlines()] == [
-        "L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3"]
+        "L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4"]
     code, out, _ = run(capsys, "B")
     assert code == 0 and "hypotheses: s <= p, a*U < 1" in out and "symbols:" in out
     code, out, _ = run(capsys, "A0", "--latex")
@@ -47,8 +47,11 @@ def test_eval_json_with_extras(capsys):
 def test_unmet_hypothesis_still_prints_with_warning(capsys):
     code, out, err = run(capsys, "L2", "--json", "--eval", *[a for a in L2_ARGS if not a.startswith("U=")], "U=0.6")
     doc = json.loads(out)
-    assert code == 0 and doc["hypotheses"]["a*U < 1"] is False and doc["value"] == pytest.approx(0.75)
+    # a negative verdict (the result does not apply here): exit 1, the same in text mode
+    assert code == 1 and doc["hypotheses"]["a*U < 1"] is False and doc["value"] == pytest.approx(0.75)
     assert "warning" in err and "a*U < 1" in err
+    code, out, err = run(capsys, "L2", "--eval", *[a for a in L2_ARGS if not a.startswith("U=")], "U=0.6")
+    assert code == 1 and float(out) == pytest.approx(0.75) and "a*U < 1" in err
 
 
 def test_V1_defaults_M_and_C_at_nu_zero(capsys):
@@ -57,7 +60,7 @@ def test_V1_defaults_M_and_C_at_nu_zero(capsys):
     code2, out2, _ = run(capsys, "V1", "--eval", *base, "M=100")
     assert code == code2 == 0 and float(out2) > float(out1) > 0.05
     code, out, err = run(capsys, "C", "--json", "--eval", "F0=1", "nu=0")
-    assert code == 0 and json.loads(out)["value"] is None and "nu > 0" in err
+    assert code == 1 and json.loads(out)["value"] is None and "nu > 0" in err
 
 
 @pytest.mark.parametrize(

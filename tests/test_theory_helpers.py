@@ -1,6 +1,6 @@
 """The numeric helpers of qtheory.theory: MCP penalty, D(k), D_dense and kl^{-1}.
 
-The reference formulas below are an independent transcription of THEORY.md, written on purpose without
+The reference formulas below are an independent transcription of docs/theory.md, written on purpose without
 using qtheory.theory, so that an error in either shows up as a mismatch.
 """
 
@@ -22,7 +22,7 @@ pos = st.floats(0.01, 20.0)
 prob = st.floats(1e-9, 0.999)
 
 
-# ---- independent transcriptions (THEORY.md section 1) ----------------------------------------------
+# ---- independent transcriptions (docs/theory.md section 1) ----------------------------------------------
 def ref_mcp(t: float, a: float, lam: float) -> float:
     return lam * abs(t) - t * t / (2 * a) if abs(t) <= a * lam else a * lam * lam / 2
 

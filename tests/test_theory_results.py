@@ -1,8 +1,8 @@
 """The result objects L1, A0, A, L2, B, C, V1, V2, V3: evaluation, hypotheses, monotonicity, sample size
 and tuning.
 
-The ``ref_*`` functions are an independent numpy transcription of THEORY.md, written on purpose without
-qtheory.theory (plain numpy/scipy, THEORY's compact logarithms), so that a transcription error in either
+The ``ref_*`` functions are an independent numpy transcription of docs/theory.md, written on purpose without
+qtheory.theory (plain numpy/scipy, docs/theory.md's compact logarithms), so that a transcription error in either
 shows up as a mismatch.
 """
 

@@ -204,7 +204,7 @@ def test_sequential_test_false_alarm_rate_however_long_it_runs():
 
 
 def test_sequential_test_power_and_detectable_rate():
-    # THEORY of the harness's target: 3 delta' at delta' = 0.01 is detected by a few hundred samples; the
+    # Theory of the harness's target: 3 delta' at delta' = 0.01 is detected by a few hundred samples; the
     # reported detectable rate (power 0.9 after T samples) is detected at least that often
     q0, alpha, T, paths = 0.01, 0.01 / 30, 1500, 2000
     q90 = detectable_rate(T, q0, alpha, power=0.9)
@@ -248,7 +248,7 @@ def test_l2_holds_on_a_problem_with_nonzero_local_solutions():
     L2 = RESULTS["L2"]
     space = ProblemSpace(penalty="smooth", nu="l2", min_K=2, max_codes=3000)
     ok_spec = _spec(penalty_mode="smooth", a_frac=0.9, a_free=1.0, ratio=2.5, nu_mode="l2", nu_frac=0.5)
-    # THEORY.md's trial setting: a lam = 2.5 d on a grid with K >= 3, so that the threshold a lam - d = 1.5 d
+    # docs/theory.md's trial setting: a lam = 2.5 d on a grid with K >= 3, so that the threshold a lam - d = 1.5 d
     # excludes the codes +-1; a strong teacher, so that some local solutions have non-zeros
     config = {**ok_spec.config, "grid": {"K": 3, "step": 0.25},
               "model": {"kind": "linear", "layers": [2, 1], "activation": "tanh", "bias": True},

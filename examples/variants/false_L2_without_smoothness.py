@@ -1,6 +1,6 @@
 """Planted false: lemma L2 without a < 1/U.  With the smoothness hypothesis dropped (and hence L2's limit
 on nu, which implies it: nu = 0 here), a = f/U_Q with f up to 8: the penalty's concavity no longer
-dominates the loss's curvature, and nu-local solutions with 0 < |beta^_j| <= a lam - d appear (THEORY.md's
+dominates the loss's curvature, and nu-local solutions with 0 < |beta^_j| <= a lam - d appear (docs/theory.md's
 negative control: a = 4/U_Q put 14 of 65 non-zeros below the threshold).  Expected verdict: refuted."""
 
 from qtheory.strategies import ProblemSpace

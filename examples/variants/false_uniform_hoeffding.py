@@ -12,7 +12,7 @@ from qtheory.variants import Variant, dev
 VARIANTS = [
     Variant(
         name="uniform radius without complexity term",
-        # the claim under test, written out on purpose: it is not a result of THEORY.md
+        # the claim under test, written out on purpose: it is not a result of docs/theory.md
         claim=dev <= B * sp.sqrt(sp.log(2 / delta) / (2 * n)),
         solutions="any",
         probabilistic=True,

@@ -1,4 +1,4 @@
-"""Theorem A (penalized, global or Gamma-suboptimal), as stated in THEORY.md: if d <= a lam and
+"""Theorem A (penalized, global or Gamma-suboptimal), as stated in docs/theory.md: if d <= a lam and
 F(beta^) <= F(beta*_eps) + Gamma, then with probability >= 1 - delta'
 L(beta^) - L*_Q <= eps + Gamma + s a lam^2/2 + D(s) + sqrt(C0) + A/(4 pi_min).
 

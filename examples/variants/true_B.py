@@ -1,4 +1,4 @@
-"""Theorem B (tractable local solutions), as stated in THEORY.md: under L2's conditions, every nu-local
+"""Theorem B (tractable local solutions), as stated in docs/theory.md: under L2's conditions, every nu-local
 solution beta^ with F(beta^) <= F(beta*_eps) + Gamma has, with probability >= 1 - delta',
 L(beta^) - L*_Q <= T + A/(4 c_Q) and ||beta^||_0 <= 2T/c_Q + A/c_Q^2.
 

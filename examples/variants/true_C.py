@@ -1,4 +1,4 @@
-"""Algorithm C (Q-CD), as stated in THEORY.md: every accepted move decreases F by more than nu; with
+"""Algorithm C (Q-CD), as stated in docs/theory.md: every accepted move decreases F by more than nu; with
 nu > 0 at most F(beta^0)/nu moves; the output is a nu-local solution (reference certificate) with
 F(beta^) <= F(beta^0).  Deterministic.  nu is drawn on the scale of F at the zero codes.
 Expected verdict: not refuted."""

@@ -1,4 +1,4 @@
-"""L1 (sparsity-aware uniform deviation), as stated in THEORY.md: with probability >= 1 - delta', for every
+"""L1 (sparsity-aware uniform deviation), as stated in docs/theory.md: with probability >= 1 - delta', for every
 beta in Q^p at once, |L_n(beta) - L(beta)| <= D(||beta||_0).  Expected verdict: not refuted."""
 
 from qtheory.theory import RESULTS

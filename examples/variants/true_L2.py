@@ -1,4 +1,4 @@
-"""Lemma L2 (threshold of nu-local solutions), as stated in THEORY.md: under assumption S with a < 1/U,
+"""Lemma L2 (threshold of nu-local solutions), as stated in docs/theory.md: under assumption S with a < 1/U,
 d < a lam <= R and 0 <= nu < (1/a - U) d^2/2, every nu-local solution has beta^_j = 0 or
 |beta^_j| > a lam - d for every j.  Deterministic (no probability).  Expected verdict: not refuted."""
 

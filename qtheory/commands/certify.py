@@ -2,7 +2,7 @@
 nu-local solution (Q-S3ONC): F(beta + s d e_j) >= F(beta) - nu for every coordinate j and sign s with a
 neighbouring level.  Prints every violating (coordinate, direction, decrease).  ``--smoothness`` adds U_Q
 (exact by enumeration where possible, else a sampled lower estimate, said so) and which of L2's hypotheses
-hold.  Exit status 0 when the codes are nu-local (always 0 with --json), 1 otherwise.
+hold.  Exit status 0 when the codes are nu-local, 1 otherwise, with or without --json.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML)")
-    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp"')
+    p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp" (e.g. "-1,3,-4")')
     p.add_argument("--nu", type=float, required=True, help="tolerance nu >= 0")
     p.add_argument("--smoothness", action="store_true",
                    help="also compute U_Q and check L2's hypotheses (needs a [penalty])")
@@ -24,27 +22,15 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def parse_codes(text: str, p: int, name: str = "--codes") -> np.ndarray:
-    """``"1,0,-2"`` -> int64 array of length p (error naming ``name`` otherwise)."""
-    items = [t.strip() for t in str(text).split(",") if t.strip() != ""]
-    out = []
-    for t in items:
-        try:
-            out.append(int(t))
-        except ValueError:
-            raise ValueError(f"{name} must list integers separated by commas, got {t!r}") from None
-    if len(out) != p:
-        raise ValueError(f"{name} must list p = {p} integer codes, got {len(out)}")
-    return np.array(out, dtype=np.int64)
-
-
 def run(args: argparse.Namespace) -> int:
+    from qtheory.codes_arg import parse_codes
     from qtheory.problem import load_problem
     from qtheory.solve.certify import certify_local, check_l2_hypotheses, grid_smoothness
-    from qtheory.validation import check_positive_real
+    from qtheory.validation import check_positive_int, check_positive_real
 
-    problem = load_problem(args.problem)
     nu = check_positive_real(args.nu, "--nu", allow_zero=True)
+    check_positive_int(args.samples, "--samples")
+    problem = load_problem(args.problem)
     codes = problem.check_codes(parse_codes(args.codes, problem.p), "--codes")
     cert = certify_local(problem, codes, nu)
     out = cert.to_json()
@@ -56,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         out["L2"] = l2.to_json()
     if args.json:
         print(json.dumps(out))
-        return 0
+        return 0 if cert.local else 1
     print(problem.describe())
     verdict = "is" if cert.local else "is NOT"
     print(f"F = {cert.F:.12g}; this point {verdict} a nu-local solution for nu = {nu:g} "

@@ -1,18 +1,20 @@
 """``qtheory certify-data --dataset NAME|PATH.csv [--seed S] [--delta D] [--json]``: train a sparse quantized
 net on real data by Q-CD (STE warm start), choose among M configurations on the training split only (by
-default the best training fit among those whose V1 is within a budget, see ``--max-bound``), and certify
-its test error with V1 on the 0-1 error (ln M included); the Hoeffding certificate and the STE baseline are
-reported beside it.  Progress goes to stderr."""
+default the best training fit among those whose V4 is within a budget, see ``--max-bound``), and certify
+its test error with V4 (V1 with the exact count of networks with k non-zeros) on the 0-1 error (ln M
+included); V1, the Hoeffding certificate and the STE baseline are reported beside it.  Progress goes to stderr.
+
+The command reports a bound and passes no verdict: exit status 0 whenever a certificate is computed (with or
+without --json), 2 on bad input."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    from qtheory.certify_data import DEFAULT_MAX_BOUND, PREPROCESSING
+    from qtheory.certify_data import DEFAULT_MAX_BOUND, MULTICLASS_MAX_BOUND, PREPROCESSING
     from qtheory.ste import PENALTY_ON
 
     parser.add_argument("--dataset", required=True, metavar="NAME|PATH.csv",
@@ -33,31 +35,38 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
                              "a sparse start) or on the rounded ones ('rounded': a dense start)")
     parser.add_argument("--max-bound", type=float, default=None, metavar="B",
                         help="certificate budget: choose the configuration with the smallest training error "
-                             "among those whose V1 bound is <= B, or the smallest V1 if none "
-                             f"(default B = {DEFAULT_MAX_BOUND:g})")
+                             "among those whose V4 certificate is <= B, or the smallest V4 if none "
+                             f"(default B = {DEFAULT_MAX_BOUND:g} for two classes, {MULTICLASS_MAX_BOUND:g} for more)")
     parser.add_argument("--smallest-bound", action="store_true",
-                        help="choose the configuration with the smallest V1 bound instead of the budget rule")
+                        help="choose the configuration with the smallest V4 certificate instead of the budget rule")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
-    from qtheory.certify_data import DEFAULT_MAX_BOUND, certify_dataset
+    from qtheory.certify_data import certify_dataset
+    from qtheory.progress import Progress
+    from qtheory.validation import check_positive_int, check_probability, check_scalar
 
-    def say(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+    check_positive_int(args.seed, "--seed", min_val=0)
+    check_probability(args.delta, "--delta")
+    check_probability(args.test_fraction, "--test-fraction")
+    check_probability(args.prep_fraction, "--prep-fraction")
+    if args.max_bound is not None:
+        check_scalar(args.max_bound, "--max-bound", float, min_val=0.0, max_val=1.0)
 
     if args.smallest_bound and args.max_bound is not None:
         raise ValueError("--smallest-bound and --max-bound exclude each other: give one selection rule")
-    max_bound = None if args.smallest_bound else (DEFAULT_MAX_BOUND if args.max_bound is None else args.max_bound)
-    record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
-                             prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
-                             start_penalty=args.start_penalty, max_bound=max_bound,
-                             progress=None if args.quiet else say)
+    max_bound = None if args.smallest_bound else ("auto" if args.max_bound is None else args.max_bound)
+    with Progress(f"certify-data {args.dataset}", unit="configurations", enabled=not args.quiet) as bar:
+        record = certify_dataset(args.dataset, seed=args.seed, delta=args.delta, test_fraction=args.test_fraction,
+                                 prep_fraction=args.prep_fraction, preprocessing=args.preprocessing,
+                                 start_penalty=args.start_penalty, max_bound=max_bound,
+                                 progress=lambda msg: bar.update(1, msg))
     if args.json:
         print(json.dumps(record))
-        return 0
-    print(format_record(record))
+    else:
+        print(format_record(record))
     return 0
 
 
@@ -70,8 +79,9 @@ def format_record(r: dict) -> str:
         f"chosen among M = {r['M']} configurations on the training split ({r['selection']}): {r['config']['label']}",
         f"  Q-CD:  k = {r['nonzeros']} of p = {r['p']}, |Q| = {r['Qsize']}, train error {r['train_error']:.4f}, "
         f"test error {r['test_error']:.4f}",
-        f"         V1 bound {r['bound_V1']:.4f}, Hoeffding bound {r['bound_hoeffding']:.4f}  (delta' = {r['delta']:g})",
+        f"         certificate V4 {r['bound_V4']:.4f} (V1 {r['bound_V1']:.4f}, Hoeffding {r['bound_hoeffding']:.4f}; "
+        f"delta' = {r['delta']:g})",
         f"  STE:   k = {ste['nonzeros']}, train error {ste['train_error']:.4f}, test error {ste['test_error']:.4f}, "
-        f"V1 bound {ste['bound_V1']:.4f}, Hoeffding bound {ste['bound_hoeffding']:.4f}",
+        f"V4 {ste['bound_V4']:.4f} (V1 {ste['bound_V1']:.4f}, Hoeffding {ste['bound_hoeffding']:.4f})",
     ]
     return "\n".join(lines)

@@ -31,9 +31,11 @@ import importlib.util
 import json
 import re
 import sys
-import time
+import traceback
 from pathlib import Path
 from typing import Any
+
+from qtheory.validation import UserFileError
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +62,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
                         help="report bound / bounded and bound - bounded of each relation over the checked solutions")
     parser.add_argument("--save", metavar="DIR", help="write each counterexample's problem file into DIR")
     parser.add_argument("--json", action="store_true", help="print JSON (one object per variant)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress on stderr")
 
 
 def load_variants(path: str | Path) -> list[Any]:
@@ -77,6 +80,10 @@ def load_variants(path: str | Path) -> list[Any]:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit included: the file is the user's, its failure a user error
+        raise UserFileError(user_file_error(path, exc)) from None
     finally:
         sys.modules.pop(name, None)
     if hasattr(module, "VARIANTS"):
@@ -97,9 +104,37 @@ def load_variants(path: str | Path) -> list[Any]:
     return variants
 
 
+def user_file_error(path: Path, exc: BaseException) -> str:
+    """``FILE:LINE: ExceptionType: message`` for an exception raised while running the user's file ``path``:
+    the line is the deepest frame in that file (the syntax error's own line for a ``SyntaxError``)."""
+    line: int | None = None
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).resolve() == path.resolve():
+        line = exc.lineno
+        message = exc.msg
+    else:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename and Path(frame.filename).resolve() == path.resolve():
+                line = frame.lineno
+        message = str(exc) if not isinstance(exc, SystemExit) else f"the file called sys.exit({exc.code!r})"
+    where = f"{path}:{line}" if line is not None else str(path)
+    return " ".join(f"{where}: {type(exc).__name__}: {message}".split())
+
+
 def run(args: argparse.Namespace) -> int:
     from qtheory.harness import check_variant
+    from qtheory.progress import Progress
+    from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
+    if args.budget is not None:  # None: the default budget, or --max-examples alone
+        check_positive_real(args.budget, "--budget")
+    if args.max_examples is not None:
+        check_positive_int(args.max_examples, "--max-examples")
+    check_positive_int(args.shrink_examples, "--shrink-examples", min_val=0)
+    check_positive_int(args.seed, "--seed", min_val=0)
+    check_probability(args.false_alarm, "--false-alarm")
+    check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
+    if args.save is not None:
+        check_output_dir(args.save, "--save")
     variants = load_variants(args.file)
     if args.name is not None:
         chosen = [v for v in variants if v.name == args.name]
@@ -108,15 +143,17 @@ def run(args: argparse.Namespace) -> int:
         variants = chosen
     verdicts = []
     for v in variants:
-        progress = _Progress(v.name) if sys.stderr.isatty() else None
-        verdict = check_variant(
-            v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
-            shrink_seconds=args.shrink_seconds, shrink_examples=args.shrink_examples,
-            max_examples=args.max_examples, database=False if args.no_database else None,
-            tightness=args.tightness, progress=progress,
-        )
-        if progress is not None:
-            progress.done()
+        with Progress(f"check-variant {v.name}", unit="examples", enabled=not args.no_progress) as bar:
+            def progress(info: dict[str, Any]) -> None:
+                bar.advance_to(info["examples"], f"smallest slack {info['min_slack']:.4g}")
+
+            verdict = check_variant(
+                v, budget=args.budget, seed=args.seed, false_alarm=args.false_alarm,
+                shrink_seconds=args.shrink_seconds, shrink_examples=args.shrink_examples,
+                max_examples=args.max_examples, database=False if args.no_database else None,
+                tightness=args.tightness, progress=progress,
+            )
+            bar.close(verdict.verdict)
         verdicts.append(verdict)
         if args.save and verdict.counterexample is not None:
             out = Path(args.save)
@@ -130,23 +167,6 @@ def run(args: argparse.Namespace) -> int:
         objs = [vd.to_json() for vd in verdicts]
         print(json.dumps(objs[0] if len(objs) == 1 else objs, indent=1))
     return 1 if any(vd.refuted for vd in verdicts) else 0
-
-
-class _Progress:
-    """A one-line progress report on stderr, refreshed at most every second."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.last = name, 0.0
-
-    def __call__(self, info: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if now - self.last >= 1.0:
-            self.last = now
-            print(f"\r{self.name}: {info['examples']} examples, smallest slack {info['min_slack']:.4g}, "
-                  f"{info['seconds']:.0f} s", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        print("", file=sys.stderr)
 
 
 def describe(variant: Any, verdict: Any) -> str:

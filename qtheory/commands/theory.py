@@ -1,10 +1,11 @@
 """``qtheory theory [NAME] [--latex] [--eval SYMBOL=VALUE ...] [--json]``: print, typeset or evaluate one
-result of THEORY.md.
+result of docs/theory.md.
 
 The value printed: L1 the radius D(k); A0, A and B their right-hand sides; L2 the threshold a lam - d
 (c_Q in the JSON); C the move bound F0/nu; V1 the certificate (M defaults to 1; M > 1 is V2's selection
-cost); V2 L1's radius with ln M added; V3 the bias M_inf d/2.  A hypothesis that the given numbers do not
-meet is reported false (and warned about on stderr); the value is still printed.
+cost); V4 V1 with the exact count C(p,k)(|Q|-1)^k; V2 L1's radius with ln M added; V3 the bias M_inf d/2.  A hypothesis that the given numbers do not
+meet is reported false (and warned about on stderr); the value is still printed, and the exit status is 1
+(the result does not apply at these numbers; 0 when every hypothesis holds), with or without --json.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numbers
 import sys
 from typing import Any
 
-NAMES = ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3")
+NAMES = ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4")
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -155,7 +156,7 @@ def _evaluate(result: Any, values: dict[str, float | int], latex: bool, as_json:
         print(repr(value))
         if latex:
             print(result.latex())
-    return 0
+    return 0 if all(met.values()) else 1
 
 
 def _needed(result: Any) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ Toy cells (enumerable problems), solver kinds:
   ``repeat``.
 
 Data cells: one run of :func:`qtheory.certify_data.certify_dataset` (Q-CD from an STE warm start for every
-lambda, V1 certificates with ln M, the STE baseline, test errors read once at the end).
+lambda, V4 and V1 certificates with ln M, the STE baseline, test errors read once at the end).
 
 A record holds the cell's configuration and measurements only: nothing in it depends on the time, the
 machine or the number of workers, so the same configuration always gives the same bytes.  Wall times are
@@ -29,7 +29,7 @@ from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
 
 #: version of the measurement code behind a record; a stored record of another version is recomputed
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 #: keys of certify_dataset's record that are wall times (dropped: records hold no times)
 _TIME_KEYS = ("seconds",)
 
@@ -74,9 +74,15 @@ def run_toy_cell(inst: Instance, cell: Cell) -> dict[str, Any]:
         codes = inst.F_argmin
     else:
         codes, qcd_part = _qcd_part(inst, solver, nu)
-    measured = measure_exact(inst, codes, delta=cfg["delta"], s_rule=cfg["s"], M=cfg["M"], nu=nu)
+    oracle = None
+    if cfg.get("oracle"):
+        from qtheory.experiments.oracle import oracle_radii
+
+        oracle = oracle_radii(inst.problem, inst.problem.n, R=cfg["oracle"]["resamples"], delta=cfg["delta"],
+                              seed=cfg["oracle"]["seed"])
+    measured = measure_exact(inst, codes, delta=cfg["delta"], s_rule=cfg["s"], M=cfg["M"], nu=nu, oracle=oracle)
     record = {"version": RECORD_VERSION, "id": cell.id, "config": cfg,
-              "instance": instance_facts(inst, cfg["delta"], cfg["M"]), **measured}
+              "instance": instance_facts(inst, cfg["delta"], cfg["M"], oracle=oracle), **measured}
     if qcd_part is not None:
         record["qcd"] = qcd_part
     return to_jsonable(record)
@@ -119,11 +125,15 @@ def run_task(cells: list[Cell]) -> tuple[list[tuple[str, dict[str, Any]]], float
     t0 = time.perf_counter()
     cache = InstanceCache()
     out = []
-    needs_torch = any(c.kind == "data" or c.config["solver"].get("start") in ("round", "ste") for c in cells)
+    needs_torch = any(c.kind == "data" or (c.config.get("solver") or {}).get("start") in ("round", "ste") for c in cells)
     with threadpool_limits(limits=1), _torch_threads(1 if needs_torch else None):
         for cell in cells:
             if cell.kind == "data":
                 out.append((cell.id, run_data_cell(cell)))
+            elif cell.kind == "scale":
+                from qtheory.experiments.scale_cells import run_scale_cell
+
+                out.append((cell.id, run_scale_cell(cell, version=RECORD_VERSION)))
             else:
                 out.append((cell.id, run_toy_cell(cache.build(cell.config), cell)))
     return out, time.perf_counter() - t0

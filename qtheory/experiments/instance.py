@@ -1,4 +1,4 @@
-"""One problem of a sweep with every exact quantity the cells need (THEORY.md section 4).
+"""One problem of a sweep with every exact quantity the cells need (docs/theory.md section 4).
 
 For an enumerable toy problem (a finite population, Q^p small enough) :func:`build_instance` enumerates Q^p
 twice: once without penalty, keeping the L_n and L tables (for L*_Q, beta*_eps, eps, U_Q and L1's event),

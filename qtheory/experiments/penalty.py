@@ -1,6 +1,6 @@
 """Penalty rules of a sweep: how (a, lambda, nu) are chosen for one problem.
 
-A rule is a table with one key from each row (THEORY.md's symbols; d is the grid step, U = U_Q):
+A rule is a table with one key from each row (docs/theory.md's symbols; d is the grid step, U = U_Q):
 
 * ``a = value`` or ``a_over_U = c``  (a = c / U_Q; c < 1 meets L2's hypothesis a < 1/U);
 * ``lam = value``, ``alam = value`` (a lambda = value) or ``alam_over_d = c`` (a lambda = c d);

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-EXCESS_BOUNDS = ("A0", "A", "B", "V1")
+EXCESS_BOUNDS = ("A0", "A", "B", "V1", "V4")
 #: the binomial tail below which L1's failure frequency is called inconsistent with delta'
 L1_ALPHA = 1e-3
 
@@ -118,7 +118,7 @@ def _bound(records, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if entry["violated"]:
             row["violations"] += 1
             event = inst["dense_event"]["held"] if name == "A0" else inst["L1"]["held"]
-            viol_on_event += int(event and name != "V1")
+            viol_on_event += int(event and name not in ("V1", "V4"))
             viol.append(_where(sweep, rec, f"{name}: excess {rec['solution']['excess']:.6g} > bound "
                                f"{entry['value']:.6g} (L1 event {'held' if inst['L1']['held'] else 'failed'})"))
     rows = {k: {"cells": v["cells"], "violations": v["violations"], "tightness": _stats(v["tightness"])}
@@ -180,27 +180,31 @@ def _c(records) -> tuple[dict[str, Any], list]:
 
 
 def _realdata(records) -> tuple[dict[str, Any], list]:
+    """Per data set and method: the certificate V4 (V1 beside it) of every configuration against its test error."""
     out: dict[str, Any] = {}
     viol = []
     for sweep, rec in _data(records):
         res = rec["result"]
         for who in ("qcd", "ste"):
             row = out.setdefault(f"{res['dataset']} / {who}", {"cells": 0, "violations": 0, "tightness": [],
-                                                               "vacuous": 0, "bound": [], "test_error": []})
+                                                               "vacuous": 0, "bound": [], "bound_V1": [],
+                                                               "test_error": []})
             for cfg_row in res["configs"]:
                 r = cfg_row if who == "qcd" else cfg_row["ste"]
                 row["cells"] += 1
-                row["bound"].append(r["bound_V1"])
+                row["bound"].append(r["bound_V4"])
+                row["bound_V1"].append(r["bound_V1"])
                 row["test_error"].append(r["test_error"])
                 if r["test_error"] > 0:
-                    row["tightness"].append(r["bound_V1"] / r["test_error"])
-                row["vacuous"] += int(r["bound_V1"] >= 1.0)
-                if r["test_error"] > r["bound_V1"]:
+                    row["tightness"].append(r["bound_V4"] / r["test_error"])
+                row["vacuous"] += int(r["bound_V4"] >= 1.0)
+                if r["test_error"] > r["bound_V4"]:
                     row["violations"] += 1
-                    viol.append(_where(sweep, rec, f"V1 ({who}, lam = {cfg_row['config']['lam']:g}): test error "
-                                       f"{r['test_error']:.4g} > certificate {r['bound_V1']:.4g}"))
+                    viol.append(_where(sweep, rec, f"V4 ({who}, lam = {cfg_row['config']['lam']:g}): test error "
+                                       f"{r['test_error']:.4g} > certificate {r['bound_V4']:.4g}"))
     summary = {k: {"cells": v["cells"], "violations": v["violations"], "vacuous": v["vacuous"],
-                   "tightness": _stats(v["tightness"]), "bound": _stats(v["bound"]), "test_error": _stats(v["test_error"])}
+                   "tightness": _stats(v["tightness"]), "bound": _stats(v["bound"]), "bound_V1": _stats(v["bound_V1"]),
+                   "test_error": _stats(v["test_error"])}
                for k, v in sorted(out.items())}
     return summary, viol
 
@@ -220,16 +224,124 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         results[name], v = fn(records)
         violations += v
     if any(True for _ in _data(records)):
-        results["V1_realdata"], v = _realdata(records)
+        results["V4_realdata"], v = _realdata(records)
         violations += v
-    global_zero = [rec["solution"]["nnz"] == 0 for _, rec in _toy(records) if rec["config"]["solver"]["kind"] == "global"]
+    from qtheory.experiments.looseness import budget_summary, radius_summary, split_summary
+
+    results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
+    results["oracle_radius"] = radius_summary(records)
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
         "results": results,
         "violations": violations,
         "total_violations": len(violations),
-        "observations": {"global_minimizers_of_F": len(global_zero), "zero_network": int(sum(global_zero))},
+        "observations": observations(records),
     }
+
+
+# ================================================================================== observations
+#: |Spearman rho| below which the report calls the relation of excess risk and Gamma "no clear trend"
+NO_TREND = 0.3
+#: F(beta^) - min F at most this counts as reaching the global minimum of F (round-off)
+AT_MIN_F = 1e-9
+
+
+def _spearman(x: list[float], y: list[float]) -> float | None:
+    if len(x) < 3 or len(set(x)) < 2 or len(set(y)) < 2:
+        return None
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(x, y).statistic)
+
+
+def _qcd_starts(records) -> dict[str, Any]:
+    """Per Q-CD start kind: runs, how many reach min F (Gamma = 0), and the realized excess."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for _, rec in _toy(records):
+        if rec.get("qcd") is None:
+            continue
+        row = out.setdefault(rec["config"]["solver"].get("start", "?"), {"gamma": [], "excess": []})
+        row["gamma"].append(rec["solution"]["gamma_F"])
+        row["excess"].append(rec["solution"]["excess"])
+    return {start: {"runs": len(v["gamma"]), "at_min_F": int(sum(g <= AT_MIN_F for g in v["gamma"])),
+                    "excess": _stats(v["excess"])} for start, v in sorted(out.items())}
+
+
+def _excess_vs_gamma(records) -> dict[str, Any]:
+    """Per sweep with certified Q-CD outputs where B applies (F4's points), at the sweep's largest n: the rank
+    correlation of realized excess with Gamma = F(beta^) - min F, and B's bound over the realized excess."""
+    out = {}
+    for sweep, recs in records.items():
+        recs = [r for r in recs if r["config"]["kind"] == "toy" and r.get("qcd") is not None and "B" in r["bounds"]]
+        if not recs:
+            continue
+        n = max(r["instance"]["n"] for r in recs)
+        recs = [r for r in recs if r["instance"]["n"] == n]
+        gam = [r["solution"]["gamma_F"] for r in recs]
+        exc = [r["solution"]["excess"] for r in recs]
+        out[sweep] = {"n": n, "runs": len(recs), "spearman": _spearman(gam, exc),
+                      "B_over_excess": _stats([r["bounds"]["B"]["tightness"] for r in recs
+                                               if r["bounds"]["B"]["tightness"] is not None])}
+    return out
+
+
+def _realdata_means(records) -> dict[str, Any]:
+    """Per data set, over every configuration: mean test error and mean V1 certificate of Q-CD and of STE, and
+    how many Q-CD networks have a higher test error than the STE network of the same configuration."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    for _, rec in _data(records):
+        res = rec["result"]
+        row = rows.setdefault(res["dataset"], {"qcd_test": [], "ste_test": [], "qcd_V1": [], "ste_V1": []})
+        for cfg in res["configs"]:
+            row["qcd_test"].append(cfg["test_error"])
+            row["ste_test"].append(cfg["ste"]["test_error"])
+            row["qcd_V1"].append(cfg["bound_V1"])
+            row["ste_V1"].append(cfg["ste"]["bound_V1"])
+    return {name: {"configs": len(r["qcd_test"]), **{f"{k}_mean": float(np.mean(v)) for k, v in r.items()},
+                   "qcd_test_higher": int(sum(q > t for q, t in zip(r["qcd_test"], r["ste_test"])))}
+            for name, r in sorted(rows.items())}
+
+
+def observations(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Facts computed from the records that the figures illustrate (rendered as sentences by the report)."""
+    glob = [rec for _, rec in _toy(records) if rec["config"]["solver"]["kind"] == "global"]
+    zero = [rec for rec in glob if rec["solution"]["nnz"] == 0]
+    return {
+        "global_minimizers_of_F": len(glob),
+        "zero_network": len(zero),
+        "zero_network_excess": _stats([rec["solution"]["excess"] for rec in zero]),
+        "qcd_by_start": _qcd_starts(records),
+        "excess_vs_gamma": _excess_vs_gamma(records),
+        "realdata": _realdata_means(records),
+    }
+
+
+def render_observations(obs: dict[str, Any]) -> list[str]:
+    """One sentence per computed observation (nothing for what the records do not contain)."""
+    lines = []
+    if obs["global_minimizers_of_F"]:
+        text = f"{obs['zero_network']} of {obs['global_minimizers_of_F']} global minimizers of F are the zero network"
+        ex = obs["zero_network_excess"]
+        if ex["n"]:
+            text += (f"; their realized excess, the penalty's bias L(0) - L*_Q (carried by A and B in their "
+                     f"s a lam^2/2 and eps terms), has median {_fmt(ex['median'])} [{_fmt(ex['min'])}, "
+                     f"{_fmt(ex['max'])}]")
+        lines.append(f"- {text}.")
+    for start, r in obs["qcd_by_start"].items():
+        lines.append(f"- Q-CD from {start} starts: {r['at_min_F']} of {r['runs']} runs reach min F; realized excess "
+                     f"median {_tight(r['excess'])}.")
+    for sweep, r in obs["excess_vs_gamma"].items():
+        rho = r["spearman"]
+        trend = ("undefined" if rho is None else "no clear trend" if abs(rho) < NO_TREND
+                 else "increasing" if rho > 0 else "decreasing")
+        lines.append(f"- Realized excess against Gamma = F(beta^) - min F, certified Q-CD outputs of sweep `{sweep}` at "
+                     f"n = {r['n']} ({r['runs']} runs): Spearman rho {_fmt(rho, 2)} ({trend}); B's bound over the "
+                     f"realized excess {_tight(r['B_over_excess'])}.")
+    for name, r in obs["realdata"].items():
+        lines.append(f"- {name}, mean over {r['configs']} configurations: test error Q-CD {_fmt(r['qcd_test_mean'])} "
+                     f"against STE {_fmt(r['ste_test_mean'])} (Q-CD higher in {r['qcd_test_higher']}); V1 certificate "
+                     f"Q-CD {_fmt(r['qcd_V1_mean'])} against STE {_fmt(r['ste_V1_mean'])}.")
+    return lines
 
 
 # ================================================================================== Markdown
@@ -269,7 +381,10 @@ def _verdict_bound(name: str, r: dict[str, Any]) -> str:
 def render_markdown(summary: dict[str, Any]) -> str:
     """The report as Markdown (tables, plain statements about looseness, every violation listed)."""
     res = summary["results"]
-    lines = ["# Tightness report", ""]
+    lines = ["# Tightness report" + (" — QUICK RUN" if summary.get("quick") else ""), ""]
+    if summary.get("quick"):
+        lines += ["**Quick run:** the small versions of the sweeps (`qtheory figures --quick`), a smoke test of the "
+                  "pipeline. Its numbers are not those of the full run and may tell a different story.", ""]
     lines.append("Cells per sweep: " + ", ".join(f"{k} {v}" for k, v in summary["sweeps"].items()) + ".")
     lines.append(f"**Violations: {summary['total_violations']}.**")
     lines.append("")
@@ -311,23 +426,21 @@ def render_markdown(summary: dict[str, Any]) -> str:
               (f" ({', '.join(f'{k}: {v}' for k, v in c['failed_checks'].items())})" if c["failed_checks"] else "") +
               f"; move bound F(beta^0)/nu over moves used: {_tight(c['moves_bound_over_moves'])}" +
               (" — the move bound is loose." if (c['moves_bound_over_moves']['median'] or 0) >= 10 else "."), ""]
-    if "V1_realdata" in res:
-        lines += ["## V1 on real data (certificate of the 0-1 error, with V2's ln M)", "",
+    if "V4_realdata" in res:
+        lines += ["## V4 on real data (certificate of the 0-1 error, with V2's ln M; V1 beside it)", "",
                   "| data set / method | networks | test error > certificate | certificate / test error | "
-                  "certificate median [range] | test error median [range] | vacuous (>= 1) |",
-                  "|---|---|---|---|---|---|---|"]
-        for k, r in res["V1_realdata"].items():
+                  "certificate V4 median [range] | V1 median [range] | test error median [range] | vacuous (>= 1) |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for k, r in res["V4_realdata"].items():
             lines.append(f"| {k} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {_tight(r['bound'])} | "
-                         f"{_tight(r['test_error'])} | {r['vacuous']} |")
+                         f"{_tight(r['bound_V1'])} | {_tight(r['test_error'])} | {r['vacuous']} |")
         lines.append("")
-    obs = summary["observations"]
-    if obs["global_minimizers_of_F"]:
-        lines += ["## Observations", "",
-                  f"{obs['zero_network']} of {obs['global_minimizers_of_F']} global minimizers of F are the zero network. "
-                  "Under L2's hypothesis a < 1/U_Q the MCP charges (a lam)^2/(2a) > U_Q (a lam)^2/2 for every weight "
-                  "with |beta_j| >= a lam, which on these small nets exceeds the loss reduction of a teacher path unless "
-                  "a lam is close to d; the excess risk of such a minimizer is the penalty's bias L(0) - L*_Q, which A "
-                  "and B carry in their s a lam^2/2 and eps terms.", ""]
+    obs = render_observations(summary["observations"])
+    if obs:
+        lines += ["## Observations", "", *obs, ""]
+    from qtheory.experiments.looseness import render as render_looseness
+
+    lines += render_looseness(summary)
     lines += ["## Breakdown by sweep and solver", "",
               "| result | sweep / solver | cells | violations | tightness median [range] |", "|---|---|---|---|---|"]
     for name in EXCESS_BOUNDS:

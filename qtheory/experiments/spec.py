@@ -29,8 +29,16 @@ Toy sweeps (axis paths start with ``problem.``, ``penalty.``, ``delta`` or ``s``
 ``[penalty]``       the MCP rule (see :mod:`qtheory.experiments.penalty`); omitted: no penalty.
 ``[[solvers]]``     solver runs (see :mod:`qtheory.experiments.cells`): ``kind`` = ``erm`` | ``global`` |
                     ``qcd``; ``repeats = r`` expands to r cells with ``repeat`` = 0..r-1.
+``[oracle]``        optional: ``resamples`` R (and ``seed``): the oracle radius of the population at each n from
+                    R resampled training sets (:mod:`qtheory.experiments.oracle`), and the oracle version of
+                    A0, A and B in every record.
 ``select_over``     axis paths (and ``"solvers"``) selected among after seeing the data: V1's ln M
                     (V2's selection cost) uses M = the product of their sizes (default M = 1).
+
+Scale sweeps (``kind = "scale"``, axis paths start with ``problem.``, ``penalty.`` or ``delta``): one cell is one
+sample of the analytic population (``[problem]`` tables with ``data.kind = "rademacher"``) and every solution
+of :mod:`qtheory.experiments.scale_cells`; ``[penalty]`` is a penalty rule resolved with the proven U = 2;
+``[limits]`` bounds the work (``max_np``, ``ste_max_np``, ``enumerate_max_work``).
 
 Data sweeps (axis paths start with ``dataset``, ``seed``, ``data.``, ``config.`` or ``delta``): one cell is
 one run of :func:`qtheory.certify_data.certify_dataset` on ``dataset`` with ``seed``:
@@ -54,20 +62,24 @@ from typing import Any
 
 from qtheory.validation import check_probability
 
-KINDS = ("toy", "data")
+KINDS = ("toy", "data", "scale")
 COMMON_KEYS = {"name", "description", "kind", "delta", "axes", "variants", "quick"}
 SWEEP_KEYS = {
-    "toy": COMMON_KEYS | {"s", "max_seconds", "problem", "penalty", "solvers", "select_over"},
+    "toy": COMMON_KEYS | {"s", "max_seconds", "problem", "penalty", "solvers", "select_over", "oracle"},
     "data": COMMON_KEYS | {"dataset", "seed", "data", "config"},
+    "scale": COMMON_KEYS | {"problem", "penalty", "limits"},
 }
-QUICK_KEYS = {"toy": {"axes", "variants", "solvers"}, "data": {"axes", "variants", "data", "config"}}
-AXIS_ROOTS = {"toy": ("problem", "penalty", "delta", "s"), "data": ("dataset", "seed", "data", "config", "delta")}
+QUICK_KEYS = {"toy": {"axes", "variants", "solvers"}, "data": {"axes", "variants", "data", "config"},
+              "scale": {"axes", "variants"}}
+AXIS_ROOTS = {"toy": ("problem", "penalty", "delta", "s"), "data": ("dataset", "seed", "data", "config", "delta"),
+              "scale": ("problem", "penalty", "delta")}
 SOLVER_KINDS = ("erm", "global", "qcd")
 SOLVER_KEYS = {
     "erm": {"kind", "label"},
     "global": {"kind", "label"},
     "qcd": {"kind", "label", "start", "order", "repeats", "max_moves"},
 }
+ORACLE_KEYS = {"resamples", "seed"}
 DATA_KEYS = {"test_fraction", "prep_fraction", "preprocessing", "start_penalty", "nu", "ste"}
 DEFAULT_DELTA = 0.05
 DEFAULT_MAX_SECONDS = 120.0
@@ -88,7 +100,7 @@ class Cell:
     def group_key(self) -> str:
         """Toy cells with the same problem share its exact quantities (one task); a data cell is a task of its
         own."""
-        if self.kind == "data":
+        if self.kind in ("data", "scale"):
             return self.id
         return canonical_json({"problem": self.config["problem"], "max_seconds": self.config["max_seconds"]})
 
@@ -173,6 +185,9 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "", default_name: str = "
             raise ValueError("missing required table [problem] (grid, model, loss, data)")
         if "solvers" not in raw or not isinstance(raw["solvers"], list) or not raw["solvers"]:
             raise ValueError("missing required [[solvers]] (at least one solver run)")
+    elif kind == "scale":
+        if not isinstance(raw.get("problem"), dict) or not isinstance(raw.get("penalty"), dict):
+            raise ValueError("a scale sweep needs the tables [problem] (data.kind = 'rademacher') and [penalty]")
     else:
         if "config" not in raw or not isinstance(raw["config"], dict):
             raise ValueError("missing required table [config] (certify_data.Config fields and lams)")
@@ -260,6 +275,27 @@ def _selection_size(raw: dict[str, Any], axes: dict[str, list[Any]], variants: l
 
 
 def _toy_base(raw: dict[str, Any], axes: dict, variants: list, solvers: list) -> dict[str, Any]:
+    base = _toy_common(raw, axes, variants, solvers)
+    if "oracle" in raw:
+        base["oracle"] = _oracle_rule(raw["oracle"])
+    return base
+
+
+def _oracle_rule(rule: Any) -> dict[str, int]:
+    from qtheory.validation import check_positive_int
+
+    if not isinstance(rule, dict):
+        raise ValueError("[oracle] must be a table with resamples (and seed)")
+    bad = sorted(set(rule) - ORACLE_KEYS)
+    if bad:
+        raise ValueError(f"unknown key oracle.{bad[0]}; accepted keys: {', '.join(sorted(ORACLE_KEYS))}")
+    if "resamples" not in rule:
+        raise ValueError("missing required key oracle.resamples")
+    return {"resamples": check_positive_int(rule["resamples"], "oracle.resamples", min_val=2),
+            "seed": check_positive_int(rule.get("seed", 0), "oracle.seed", min_val=0)}
+
+
+def _toy_common(raw: dict[str, Any], axes: dict, variants: list, solvers: list) -> dict[str, Any]:
     return {
         "kind": "toy",
         "problem": raw["problem"],
@@ -288,6 +324,10 @@ def expand(raw: dict[str, Any], quick: bool = False) -> list[Cell]:
     if kind == "toy":
         solvers = _solver_runs(raw, quick)
         base = _toy_base(raw, axes, variants, solvers)
+    elif kind == "scale":
+        solvers = [None]
+        base = {"kind": "scale", "problem": raw["problem"], "penalty": raw["penalty"],
+                "limits": raw.get("limits", {}), "delta": raw.get("delta", DEFAULT_DELTA)}
     else:
         solvers = [None]
         base = _data_base(raw, quick)
@@ -318,6 +358,13 @@ def _check_cell(cfg: dict[str, Any]) -> None:
     check_probability(cfg["delta"], "delta")
     if cfg["kind"] == "data":
         _check_data_cell(cfg)
+        return
+    if cfg["kind"] == "scale":
+        from qtheory.experiments.penalty import check_rule
+
+        if cfg["problem"].get("data", {}).get("kind") != "rademacher":
+            raise ValueError("a scale sweep needs problem.data.kind = 'rademacher'")
+        check_rule(cfg["penalty"])
         return
     s = cfg["s"]
     if s != "best" and (not isinstance(s, int) or isinstance(s, bool) or s < 1):

@@ -75,6 +75,7 @@ from qtheory.solve.linear_exact import (
     objective,
 )
 from qtheory.solve.solution import Solution
+from qtheory.solve.solverlog import solver_log_enabled
 
 _EPS = np.finfo(np.float64).eps
 DUAL_STEPS = 10  # projected-gradient steps behind the dual bound (speed only; any number keeps it valid)
@@ -419,6 +420,7 @@ def _search(
         (p, np.zeros(1), np.zeros(1), z[None, :].copy(), np.zeros((1, p), dtype=np.int16))
     ]
     timed_out = False
+    report = _Report(form.const) if solver_log_enabled() else None
     while stack:
         k, cost, bnd, T, path = stack.pop()
         while True:
@@ -427,7 +429,10 @@ def _search(
                 cost, bnd, T, path = cost[keep], bnd[keep], T[keep], path[keep]
             if cost.size == 0:
                 break
-            if deadline is not None and time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if report is not None and now >= report.due:
+                report(now, nodes, best, min([best, float(np.min(bnd))] + [float(np.min(s[2])) for s in stack]))
+            if deadline is not None and now > deadline:
                 stack.append((k, cost, bnd, T, path))
                 timed_out = True
                 break
@@ -469,6 +474,8 @@ def _search(
 
     pending = [float(np.min(s[2])) for s in stack if s[2].size]
     lower = min([best] + pending)
+    if report is not None:
+        report.close(nodes, best, lower, "time limit" if timed_out else "search complete")
     return SearchResult(
         idx=form.to_original(best_pos),
         value=best + form.const,
@@ -478,6 +485,33 @@ def _search(
         seconds=time.perf_counter() - t0,
         info={"leaf_positions": m, "tol": tol, "mu": form.mu},
     )
+
+
+class _Report:
+    """The search's progress on stderr inside ``solver_log``: nodes scored, the incumbent, the proven lower
+    bound (the smallest bound of an open node, or the incumbent) and their relative gap, every few seconds."""
+
+    EVERY = 1.0  # seconds between two looks at the open nodes (the lines themselves are throttled by Progress)
+
+    def __init__(self, const: float) -> None:
+        from qtheory.progress import Progress
+
+        self.const, self.due = const, time.perf_counter() + self.EVERY
+        self.bar = Progress("branch-and-bound", unit="nodes")
+
+    def _note(self, best: float, lower: float) -> str:
+        inc, low = best + self.const, lower + self.const
+        gap = (inc - low) / max(abs(inc), 1e-300)
+        return f"incumbent {inc:.10g}, bound {low:.10g}, gap {100 * max(gap, 0.0):.3g}%"
+
+    def __call__(self, now: float, nodes: int, best: float, lower: float) -> None:
+        self.due = now + self.EVERY
+        self.bar.advance_to(nodes, self._note(best, lower))
+
+    def close(self, nodes: int, best: float, lower: float, how: str) -> None:
+        note = self._note(best, lower)
+        self.bar.advance_to(nodes, note)
+        self.bar.close(f"{how}; {note}")
 
 
 # ===================================================================================== public solver

@@ -1,6 +1,6 @@
 """The nu-local certificate (Q-S3ONC), the grid-smoothness constant U_Q and a check of L2's hypotheses.
 
-THEORY.md: beta^ in Q^p is a *nu-local solution* when for every coordinate j and each sign s in {+1, -1} with
+docs/theory.md: beta^ in Q^p is a *nu-local solution* when for every coordinate j and each sign s in {+1, -1} with
 a neighbouring level m_j + s on the grid,
 
     F(beta^ + s d e_j) >= F(beta^) - nu,          F = L_n + P  (P = 0 when the problem has no penalty).
@@ -119,6 +119,12 @@ def certify_local(problem: Problem, codes: Any, nu: float, *, method: str = "aut
     if method not in ("auto", "reference", "screened"):
         raise ValueError(f"method == {method!r}, must be 'auto', 'reference' or 'screened'")
     codes = problem.check_codes(codes)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if method != "reference" and is_sign_problem(problem):  # +-1 inputs: one scoring pass (qcd_signs)
+        from qtheory.solve.qcd_signs import certify_signs
+
+        return certify_signs(problem, codes, nu)
     js, dirs, new = neighbour_moves(problem, codes)
     n_checked = int(js.size)
     if method == "auto":
@@ -194,7 +200,7 @@ def grid_smoothness(
 ) -> Smoothness:
     """U_Q of assumption S: exact by enumeration, or a sampled lower estimate.
 
-    On a grid with one step d this is THEORY.md's U_Q.  When layers have uniform grids with different steps
+    On a grid with one step d this is docs/theory.md's U_Q.  When layers have uniform grids with different steps
     d_l, each coordinate's second difference is divided by its own d_j^2 (the analogue with per-coordinate
     steps); grids that are not uniform are refused.
 
@@ -211,6 +217,12 @@ def grid_smoothness(
         return _exact_smoothness(problem, quantities.tables["empirical"], steps)
     if exact is None:
         exact = _enumerable(problem)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if not exact and is_sign_problem(problem):  # +-1 inputs: U_Q <= 2 proven, and a sampled lower estimate
+        from qtheory.solve.sign_smoothness import sign_smoothness
+
+        return sign_smoothness(problem, samples, seed)
     if exact:
         from qtheory.solve.enumerate import enumerate_exact
 

@@ -19,7 +19,7 @@ import numpy as np
 from qtheory.problem import OBJECTIVES, Problem
 from qtheory.solve.enumerate import DEFAULT_MAX_SECONDS, enumerate_exact, estimate_enumeration
 from qtheory.solve.solution import Solution
-from qtheory.validation import check_choice
+from qtheory.validation import check_choice, check_positive_real
 
 METHODS = ("auto", "enumerate", "bnb", "mip")
 AUTO_ENUMERATION_SECONDS = 60.0
@@ -36,6 +36,10 @@ def solve_problem(
     """Global minimizer of ``objective`` over Q^p by ``method``."""
     check_choice(objective, "objective", OBJECTIVES)
     check_choice(method, "method", METHODS)
+    if max_seconds is not None:
+        max_seconds = check_positive_real(max_seconds, "max_seconds")
+    if time_limit is not None:
+        time_limit = check_positive_real(time_limit, "time_limit")
     if objective == "penalized" and problem.penalty is None:
         raise ValueError("objective 'penalized' needs a [penalty] table (a, lam) in the problem file")
     if objective == "population" and problem.population is None:
@@ -43,7 +47,7 @@ def solve_problem(
     if method == "auto":
         method = _auto_method(problem, objective, max_seconds)
     if method == "enumerate":
-        exact = enumerate_exact(problem, max_seconds=max_seconds or DEFAULT_MAX_SECONDS)
+        exact = enumerate_exact(problem, max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds)
         return exact.solution(objective)
     reason = solver_unsupported(problem, objective, method)
     if reason:
@@ -58,6 +62,16 @@ def solve_problem(
     sol.objective = reference
     sol.weights = problem.values(sol.codes)
     return sol
+
+
+def enumeration_is_quick(problem: Problem, method: str) -> str | None:
+    """For ``method`` 'bnb' or 'mip': the up-front enumeration estimate (``Estimate.describe``) when it is within
+    ``AUTO_ENUMERATION_SECONDS`` -- enumeration would then certify the optimum at that cost, while a solver
+    forced on the problem may take far longer -- else None.  None for the other methods."""
+    if method not in ("bnb", "mip"):
+        return None
+    est = estimate_enumeration(problem)
+    return est.describe() if est.seconds <= AUTO_ENUMERATION_SECONDS else None
 
 
 def solver_unsupported(problem: Problem, objective: str, method: str) -> str | None:
@@ -95,7 +109,7 @@ def _least_squares(problem: Problem, objective: str) -> bool:
 
 def _auto_method(problem: Problem, objective: str, max_seconds: float | None) -> str:
     est = estimate_enumeration(problem)
-    if est.seconds <= (max_seconds or AUTO_ENUMERATION_SECONDS):
+    if est.seconds <= (AUTO_ENUMERATION_SECONDS if max_seconds is None else max_seconds):
         return "enumerate"
     for candidate in ("bnb", "mip"):
         if solver_unsupported(problem, objective, candidate) is None:

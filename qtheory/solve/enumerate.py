@@ -1,4 +1,4 @@
-"""Exact quantities by exhaustive enumeration of Q^p (THEORY section 4).
+"""Exact quantities by exhaustive enumeration of Q^p (docs/theory.md section 4).
 
 Every code vector of Q_1 x ... x Q_p is scored; from the scores come min and argmin of L_n, of F = L_n + P and
 of L (L*_Q), the per-sparsity minima min{L : ||beta||_0 = k} (so beta*_eps and eps for any s), and optionally
@@ -34,7 +34,6 @@ leaves a factor above 10^3.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -43,7 +42,9 @@ import numpy as np
 
 from qtheory.models import activate
 from qtheory.problem import Problem
+from qtheory.progress import Progress
 from qtheory.solve.output_bounds import squared_residual_bound
+from qtheory.validation import check_positive_real
 from qtheory.solve.solution import Solution
 
 DEFAULT_MAX_SECONDS = 600.0
@@ -157,6 +158,18 @@ class Estimate:
 def _fmt_count(n: int) -> str:
     """A count that may exceed the float range, as 3.1e+12 or 10^1149.8."""
     return f"{n:.3g}" if n < 10**300 else f"10^{math.log10(n):.1f}"
+
+
+def radix_product(radices: np.ndarray) -> str:
+    """|Q_1| x ... x |Q_p| written briefly, equal factors as powers: ``5^199999 x 3``."""
+    runs: list[list[int]] = []
+    for r in np.asarray(radices).tolist():
+        if runs and runs[-1][0] == r:
+            runs[-1][1] += 1
+        else:
+            runs.append([r, 1])
+    parts = [f"{r}^{c}" if c > 1 else str(r) for r, c in runs]
+    return " x ".join(parts) if len(parts) <= 8 else " x ".join(parts[:4] + ["..."] + parts[-3:])
 
 
 def _fmt_seconds(s: float) -> str:
@@ -442,6 +455,20 @@ class _SparsityTracker:
             self.arg[kk] = flat[np.flatnonzero((k == kk) & (values == cur[kk]))[0]]
 
 
+def _refuse_hopeless(problem: Problem, max_seconds: float) -> None:
+    """Refuse at once, in O(p), an enumeration of more than 10^300 code vectors whose count alone exceeds the
+    time limit (every code vector costs at least one floating-point operation, so |Q_1| x ... x |Q_p| / rate
+    seconds is a lower bound); below 10^300 the detailed estimate of :class:`_Plan` is cheap and says more."""
+    radices = problem.radices
+    log10_codes = float(np.sum(np.log10(radices.astype(np.float64))))
+    if log10_codes > 300 and log10_codes - math.log10(_RATE_FLOPS) > math.log10(max_seconds):
+        raise EnumerationTooLarge(
+            f"enumeration refused: 10^{log10_codes:.1f} code vectors (|Q_1| x ... x |Q_p| = {radix_product(radices)}) "
+            f"take more than 10^{log10_codes - math.log10(_RATE_FLOPS):.1f} s, over the limit max_seconds = "
+            f"{max_seconds:g} s"
+        )
+
+
 # ===================================================================================== main entry
 def estimate_enumeration(problem: Problem, method: str = "auto") -> Estimate:
     """Time and memory the enumeration of ``problem`` is expected to take (before starting it)."""
@@ -462,11 +489,16 @@ def enumerate_exact(
 
     Refuses (``EnumerationTooLarge``) when the up-front estimate of time exceeds ``max_seconds`` or the memory
     (chunks plus, with ``keep_tables``, three float64 tables of |Q|^p entries) exceeds ``max_memory_bytes``;
-    the message states the estimate and the limit, and both limits can be raised.
+    the message states the estimate and the limit, and both limits can be raised.  ``progress``: False shows
+    nothing, True progress on stderr (:class:`qtheory.progress.Progress`), None (default) progress when the
+    estimate exceeds 2 s.
     """
     if method not in ("auto", "batched", "structured", "quadratic"):
         raise ValueError(f"method == {method!r}, must be 'auto', 'batched', 'structured' or 'quadratic'")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    max_memory_bytes = check_positive_real(max_memory_bytes, "max_memory_bytes")
     pb = problem
+    _refuse_hopeless(pb, max_seconds)
     plan = _Plan(pb, method)
     has_pop = pb.population is not None
     est = plan.estimate(2 if has_pop else 1)
@@ -475,7 +507,7 @@ def enumerate_exact(
     if est.seconds > max_seconds:
         raise EnumerationTooLarge(
             f"enumeration refused: {est.describe()}, over the limit max_seconds = {max_seconds:g} s "
-            f"(|Q|^p = {' x '.join(str(r) for r in pb.radices.tolist())}); raise max_seconds to run it anyway"
+            f"(|Q_1| x ... x |Q_p| = {radix_product(pb.radices)}); raise max_seconds to run it anyway"
         )
     if memory > max_memory_bytes:
         raise EnumerationTooLarge(
@@ -502,10 +534,9 @@ def enumerate_exact(
     pen_front = [pen_tables[j] for j in plan.front_params] if pen_tables else None
     pen_back = [pen_tables[j] for j in plan.back_params] if pen_tables else None
 
-    blocks = list(_blocks(plan, scorers))
-    bar = _progress(len(blocks), progress, est)
+    bar = _progress(_n_blocks(plan, scorers), progress, est)
     try:
-        for front_lo, front_hi, back_lo, back_hi in blocks:
+        for front_lo, front_hi, back_lo, back_hi in _blocks(plan, scorers):
             front = np.arange(front_lo, front_hi, dtype=np.int64)
             back = np.arange(back_lo, back_hi, dtype=np.int64)
             fd = _digits(front, plan.front_radices) if plan.front_params else np.zeros((1, 0), dtype=np.int64)
@@ -594,8 +625,8 @@ def _sum_lookup(digits: np.ndarray, tables: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _blocks(plan: _Plan, scorers: dict[str, _Scorer]) -> Iterator[tuple[int, int, int, int]]:
-    """(front_lo, front_hi, back_lo, back_hi) blocks of about CHUNK_BYTES of working memory each."""
+def _block_sizes(plan: _Plan, scorers: dict[str, _Scorer]) -> tuple[int, int]:
+    """(front rows, back columns) of one block of about CHUNK_BYTES of working memory."""
     n_max = max(s.X.shape[0] for s in scorers.values())
     if plan.method == "batched":
         per_front = n_max * (plan.problem.p + 4 * plan.problem.network.n_outputs + 8) * 8
@@ -604,17 +635,28 @@ def _blocks(plan: _Plan, scorers: dict[str, _Scorer]) -> Iterator[tuple[int, int
         per_back = 8 * (n_max * 3 if plan.method == "structured" else 4)
         nb = plan.NV if len(plan.back_groups) > 1 else max(1, min(plan.NV, CHUNK_BYTES // (per_back * 4)))
         per_front = 8 * (plan.D + 2) * n_max + per_back * nb
-    mf = max(1, min(plan.NF, CHUNK_BYTES // per_front))
+    return max(1, min(plan.NF, CHUNK_BYTES // per_front)), nb
+
+
+def _n_blocks(plan: _Plan, scorers: dict[str, _Scorer]) -> int:
+    """How many blocks :func:`_blocks` yields, counted without producing them."""
+    mf, nb = _block_sizes(plan, scorers)
+    return -(-plan.NF // mf) * -(-plan.NV // nb)
+
+
+def _blocks(plan: _Plan, scorers: dict[str, _Scorer]) -> Iterator[tuple[int, int, int, int]]:
+    """(front_lo, front_hi, back_lo, back_hi) blocks of about CHUNK_BYTES of working memory each, produced one
+    at a time (a list of them would outgrow the memory estimate for a large enumeration)."""
+    mf, nb = _block_sizes(plan, scorers)
     for f0 in range(0, plan.NF, mf):
         for b0 in range(0, plan.NV, nb):
             yield f0, min(f0 + mf, plan.NF), b0, min(b0 + nb, plan.NV)
 
 
-def _progress(total: int, progress: bool | None, est: Estimate):
+def _progress(total: int, progress: bool | None, est: Estimate) -> Progress | None:
+    """None: shown when the estimate exceeds 2 s (a bar on a terminal, plain throttled lines otherwise)."""
     if progress is None:
-        progress = sys.stderr.isatty() and est.seconds > 2
+        progress = est.seconds > 2
     if not progress:
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"enumerating {est.n_codes:.3g} codes", unit="block", file=sys.stderr)
+    return Progress(f"enumerating {est.n_codes:.3g} codes", total, unit="blocks")

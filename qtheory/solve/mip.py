@@ -48,7 +48,10 @@ Solving.  The solver status is checked every time: ``certified=True`` only on th
 With ``time_limit`` a time-out returns the incumbent with ``certified=False`` and status "time_limit".  The
 codes are read from the solution (integrality checked) and re-scored in float64 by
 :func:`qtheory.solve.linear_exact.objective`; a mismatch with the solver objective beyond 1e-6 (relative to
-the scale of the loss terms) raises ``RuntimeError``.
+the scale of the loss terms) raises ``RuntimeError``.  A time-out incumbent is not optimal, so its epigraph
+variables (l_i, h_i, q_i, e_i) need not be tight: its solver objective is only an upper bound on the loss of its
+codes, and only a solver objective *below* the float64 value is a mismatch there.  Inside
+:func:`qtheory.solve.solverlog.solver_log` the solver's own log (incumbent, best bound, gap) goes to stderr.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ import os
 import sys
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -84,6 +87,7 @@ from qtheory.solve.linear_exact import (
     squared_clip_inactive,
 )
 from qtheory.solve.solution import Solution
+from qtheory.solve.solverlog import solver_log_enabled
 from qtheory.validation import check_choice, check_positive_int, check_scalar
 
 ENCODINGS = ("auto", "integer", "onehot")
@@ -386,13 +390,14 @@ def _quiet() -> Iterator[None]:
     """Silence what the status check below handles anyway: cvxpy's "Solution may be inaccurate" warning on a
     time-out, and numpy's 0 * inf warning from cvxpy's bound propagation on unbounded slack variables.
 
-    Solver libraries print banners on file descriptor 1 (HiGHS its licence line); it is pointed at standard
-    error meanwhile, so that standard output stays machine-readable (``qtheory solve --json``)."""
+    Solver libraries print banners and logs on file descriptor 1 (HiGHS) or through Python's ``sys.stdout``
+    (SCIP under cvxpy); both are pointed at standard error meanwhile, so that standard output stays
+    machine-readable (``qtheory solve --json``)."""
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"), redirect_stdout(sys.stderr):
             warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
             yield
     finally:
@@ -404,8 +409,11 @@ def _quiet() -> Iterator[None]:
 def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool = False) -> MipOutcome:
     """Solve and check the status; never claims optimality unless the solver's own status is optimal.
 
-    ``tight``: feasibility tolerances 1e-9 (needed by the 0-1 margin, far above them).
+    ``tight``: feasibility tolerances 1e-9 (needed by the 0-1 margin, far above them).  Inside
+    :func:`qtheory.solve.solverlog.solver_log` the solver prints its log on standard error (nodes, incumbent,
+    best bound, gap, time); cvxpy's compilation statistics (its logger) are left out.
     """
+    log = solver_log_enabled()
     import cvxpy as cp
     from cvxpy import settings as cps
 
@@ -416,8 +424,8 @@ def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool 
         if time_limit is not None:
             params["limits/time"] = float(time_limit)
         try:
-            with _quiet():
-                problem.solve(solver=cp.SCIP, scip_params=params)
+            with _quiet(), _cvxpy_report_off():
+                problem.solve(solver=cp.SCIP, scip_params=params, verbose=log)
         except cp.SolverError as exc:
             # cvxpy turns SCIP's "timelimit" without any solution into a solver error
             elapsed = time.perf_counter() - t0
@@ -438,7 +446,8 @@ def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool 
             "mip_abs_gap": 1e-12,
             "mip_feasibility_tolerance": 1e-9,
             "primal_feasibility_tolerance": 1e-9,
-            "output_flag": False,
+            "output_flag": log,
+            "log_to_console": log,
         }
         if time_limit is not None:
             opts["time_limit"] = float(time_limit)
@@ -466,6 +475,20 @@ def run_mip(problem: Any, solver: str, time_limit: float | None, *, tight: bool 
     raise RuntimeError(
         f"{solver} ended with status {info['raw_status']!r} (cvxpy status {problem.status!r}); no certified solution"
     )
+
+
+@contextmanager
+def _cvxpy_report_off() -> Iterator[None]:
+    """cvxpy's ``verbose`` (needed to make SCIP talk) also switches on its compilation statistics, written
+    through its logger; they are left out (its section headings, plain prints, remain)."""
+    from cvxpy import settings as cps
+
+    disabled = cps.LOGGER.disabled
+    cps.LOGGER.disabled = True
+    try:
+        yield
+    finally:
+        cps.LOGGER.disabled = disabled
 
 
 def _nearest_zero(grids: Sequence[Grid]) -> np.ndarray:
@@ -509,6 +532,14 @@ def _finish(
             info["milp_objective"] = solver_obj
             solver_obj = solver_obj - float(w[in_gap].sum())
             certified, status = False, "margin_gap"
+    if status == "time_limit":
+        # an incumbent that is not optimal need not have tight epigraph variables (h_i >= max(0, 1 - y_i f_i),
+        # e_i = 1 with y_i f_i >= tau, ...): its solver objective only bounds the loss of its codes from above.
+        # Below the float64 value it would still be a mismatch (finish_solution raises).
+        value = evaluate(index_values(idx, grids))
+        if solver_obj > value:
+            info["incumbent_objective"] = solver_obj
+            solver_obj = value
     return finish_solution(idx, grids, evaluate, solver_obj, method=method, certified=certified, status=status,
                            objective_name=name, rtol=MIP_RTOL, scale=scale, info=info)
 

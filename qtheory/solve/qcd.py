@@ -1,4 +1,4 @@
-"""Q-CD: quantized coordinate descent to a certified nu-local solution (THEORY.md, result C).
+"""Q-CD: quantized coordinate descent to a certified nu-local solution (docs/theory.md, result C).
 
 Input integer codes m^0 and nu >= 0.  A sweep visits the coordinates j = 1..p (cyclic order, or a fresh
 seeded random permutation each sweep); at coordinate j it tries the neighbour one level up (s = +1), then one
@@ -119,8 +119,11 @@ class QCDResult:
         return out
 
 
-def start_codes(problem: Problem, start: str | np.ndarray | list, *, seed: int | None = None) -> tuple[np.ndarray, str]:
-    """beta^0's codes for a named start or an explicit code vector; returns (codes, start name)."""
+def start_codes(problem: Problem, start: str | np.ndarray | list, *, seed: int | None = None,
+                progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, str]:
+    """beta^0's codes for a named start or an explicit code vector; returns (codes, start name).
+
+    ``progress``: called with the epochs done after each training epoch of the "ste" and "round" starts."""
     if isinstance(start, str):
         check_choice(start, "start", STARTS)
         if start == "zero":
@@ -131,10 +134,18 @@ def start_codes(problem: Problem, start: str | np.ndarray | list, *, seed: int |
             rng = np.random.default_rng(seed)
             idx = np.array([rng.integers(g.size) for g in problem.param_grids], dtype=np.int64)
             return problem.codes_from_indices(idx).astype(np.int64), start
+        from qtheory.populations.sign_problem import is_sign_problem
+
+        if is_sign_problem(problem):  # +-1 inputs at any p: warm starts without a dense float copy of X
+            from qtheory.solve.sign_start import sign_warm_start
+
+            codes = sign_warm_start(problem, start, seed=0 if seed is None else seed, progress=progress)
+            return problem.check_codes(codes), start
         from qtheory.ste import train_float_rounded, train_ste
 
         train = train_ste if start == "ste" else train_float_rounded
-        return problem.check_codes(train(problem, seed=0 if seed is None else seed), "start codes"), start
+        codes = train(problem, seed=0 if seed is None else seed, progress=progress)
+        return problem.check_codes(codes, "start codes"), start
     return problem.check_codes(start, "start"), "codes"
 
 
@@ -147,6 +158,7 @@ def qcd(
     seed: int | None = None,
     max_moves: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    start_progress: Callable[[int], None] | None = None,
 ) -> QCDResult:
     """Run Q-CD from ``start`` with tolerance ``nu`` >= 0; return the certified result.
 
@@ -156,7 +168,8 @@ def qcd(
     beyond the cap would be accepted the run stops there with ``hit_cap`` True, and the result is certified
     (or not) as it stands.  ``progress``, if given, is
     called after every sweep with a dict (sweep, moves so far, F, and the sweep's cpu_seconds and
-    wall_seconds).
+    wall_seconds).  ``start_progress``, if given, is called with the epochs done after every training epoch
+    of the "ste" and "round" starts.
     """
     from qtheory.incremental import single_thread_blas
 
@@ -166,7 +179,13 @@ def qcd(
         max_moves = check_positive_int(max_moves, "max_moves", min_val=0)
     if seed is not None:
         seed = check_positive_int(seed, "seed", min_val=0)
-    codes0, start_name = start_codes(problem, start, seed=seed)
+    codes0, start_name = start_codes(problem, start, seed=seed, progress=start_progress)
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if is_sign_problem(problem):  # all moves scored from the residual: qtheory.solve.qcd_signs
+        from qtheory.solve.qcd_signs import qcd_signs
+
+        return qcd_signs(problem, nu, codes0, start_name, order, seed, max_moves, progress)
     with single_thread_blas():
         return _qcd(problem, nu, codes0, start_name, order, seed, max_moves, progress)
 

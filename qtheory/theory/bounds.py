@@ -1,4 +1,4 @@
-"""The generalization results L1, A0, A and B of THEORY.md section 2 as :class:`Result` objects, with the
+"""The generalization results L1, A0, A and B of docs/theory.md section 2 as :class:`Result` objects, with the
 tuning of lambda (A) and of t = a lambda^2 (B's t*)."""
 
 from __future__ import annotations
@@ -15,8 +15,13 @@ from qtheory.theory.quantities import A_CONST, C0_CONST, C_Q, DENSE_RADIUS, GRID
 from qtheory.theory.result import Result
 from qtheory.theory.symbols import U, Gamma, a, d, eps, k, lam, nu, p, s
 
+#: the terms of T, by name (the budget of A and B before their sparsity term)
+T_TERMS: dict[str, sp.Expr] = {
+    "eps": eps, "Gamma": Gamma, "s a lam^2/2": s * a * lam**2 / 2, "D(s)": radius(s), "sqrt(C0)": sp.sqrt(C0_CONST),
+}
+
 #: T = eps + Gamma + s a lam^2/2 + D(s) + sqrt(C0), the part of A's and B's bounds before the sparsity term
-T_EXPR = eps + Gamma + s * a * lam**2 / 2 + radius(s) + sp.sqrt(C0_CONST)
+T_EXPR = sp.Add(*T_TERMS.values())
 
 #: t = a lam^2 (B's tuning variable)
 T_TUNE = sp.Symbol("t", positive=True)
@@ -39,6 +44,7 @@ L1 = Result(
     value_label="D(k)",
     value=radius(k),
     hypotheses={"k <= p": sp.Le(k, p)},
+    budget={"sqrt(C0)": sp.sqrt(C0_CONST), "D(k) - D(0)": radius(k) - sp.sqrt(C0_CONST)},
 )
 
 A0 = Result(
@@ -51,6 +57,7 @@ A0 = Result(
     ),
     value_label=r"\Gamma + 2 D_{\mathrm{dense}}",
     value=Gamma + 2 * DENSE_RADIUS,
+    budget={"Gamma": Gamma, "2 D_dense": 2 * DENSE_RADIUS},
 )
 
 
@@ -97,6 +104,7 @@ A = PenalizedBound(
     value=T_EXPR + A_CONST / (4 * PI_MIN),
     hypotheses={"s <= p": sp.Le(s, p), "d <= a*lam": sp.Le(d, a * lam)},
     extras={"pi_min": PI_MIN},
+    budget={**T_TERMS, "A/(4 pi_min)": A_CONST / (4 * PI_MIN)},
 )
 
 
@@ -160,6 +168,7 @@ B = LocalBound(
     value=T_EXPR + A_CONST / (4 * C_Q),
     hypotheses={"s <= p": sp.Le(s, p), **L2_HYPOTHESES},
     extras={"c_Q": C_Q, "sparsity_bound": 2 * T_EXPR / C_Q + A_CONST / C_Q**2, "T": T_EXPR},
+    budget={**T_TERMS, "A/(4 c_Q)": A_CONST / (4 * C_Q)},
 )
 
-__all__ = ["A", "A0", "B", "L1", "L2_HYPOTHESES", "T_EXPR", "T_TUNE"]
+__all__ = ["A", "A0", "B", "L1", "L2_HYPOTHESES", "T_EXPR", "T_TERMS", "T_TUNE"]

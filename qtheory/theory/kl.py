@@ -1,4 +1,4 @@
-"""The binary relative entropy kl(q||r) and its upper inverse kl^{-1}(q, c) (THEORY.md, V1).
+"""The binary relative entropy kl(q||r) and its upper inverse kl^{-1}(q, c) (docs/theory.md, V1).
 
 kl(q||r) = q ln(q/r) + (1-q) ln((1-q)/(1-r)),  with 0 ln 0 = 0,
 kl^{-1}(q, c) = max{ r in [q, 1] : kl(q||r) <= c }.
@@ -33,15 +33,18 @@ def kl_divergence(q: Any, r: Any) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = (q > 0) & (q < 1)
         qs = np.where(inner, q, 0.5)
-        mid = qs * _phi(h / qs) + (1 - qs) * _phi(-h / (1 - qs))
+        rs = np.where(inner, r, 0.5)
+        mid = qs * _phi(h / qs, rs / qs) + (1 - qs) * _phi(-h / (1 - qs), (1 - rs) / (1 - qs))
         at0 = -np.log1p(-np.where(q == 0, r, 0.0))  # kl(0||r) = -ln(1-r)
         at1 = -np.log(np.where(q == 1, r, 1.0))  # kl(1||r) = -ln r
     return np.asarray(np.where(q == 0, at0, np.where(q == 1, at1, mid)), dtype=float)
 
 
-def _phi(x: np.ndarray) -> np.ndarray:
+def _phi(x: np.ndarray, one_plus_x: np.ndarray) -> np.ndarray:
     """phi(x) = x - ln(1+x) for x >= -1: the series sum_{j>=2} (-x)^j / j for |x| < 0.1 (21 terms,
-    truncation below 1e-22 relative), the direct form otherwise (no cancellation there)."""
+    truncation below 1e-22 relative), the direct form x - ln(one_plus_x) otherwise, with 1 + x passed in as
+    computed from r (r/q or (1-r)/(1-q)): forming 1 + x from x rounds it to 0 when r is within an ulp of 1
+    (x = -1 + 1e-16), which made kl infinite there and sent Newton's iterate to -inf."""
     x = np.asarray(x, dtype=float)
     small = np.abs(x) < 0.1
     xs = np.where(small, x, 0.0)
@@ -51,7 +54,7 @@ def _phi(x: np.ndarray) -> np.ndarray:
         series += power / j * (1 if j % 2 == 0 else -1)
         power = power * xs
     with np.errstate(divide="ignore", invalid="ignore"):
-        direct = x - np.log1p(np.where(small, 0.0, x))
+        direct = x - np.log(np.where(small, 1.0, one_plus_x))
     return np.where(small, series, direct)
 
 

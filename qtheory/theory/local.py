@@ -1,4 +1,4 @@
-"""Lemma L2 (threshold of nu-local solutions) and algorithm C (Q-CD) of THEORY.md as :class:`Result`s."""
+"""Lemma L2 (threshold of nu-local solutions) and algorithm C (Q-CD) of docs/theory.md as :class:`Result`s."""
 
 from __future__ import annotations
 

@@ -55,9 +55,10 @@ def _inside(arr: np.ndarray, domain: Domain) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def lambdified(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> Callable[..., Any]:
     """``expr`` as a numpy function of ``args`` (cached: each expression is compiled once)."""
+    from qtheory.theory.counting import NUMERIC_FUNCTIONS as COUNTING
     from qtheory.theory.kl import NUMERIC_FUNCTIONS
 
-    return sp.lambdify(args, expr, modules=[NUMERIC_FUNCTIONS, "scipy", "numpy"])
+    return sp.lambdify(args, expr, modules=[{**NUMERIC_FUNCTIONS, **COUNTING}, "scipy", "numpy"])
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,4 +1,4 @@
-"""The building blocks of THEORY.md section 1 as sympy expressions, and their numeric forms.
+"""The building blocks of docs/theory.md section 1 as sympy expressions, and their numeric forms.
 
 - MCP:  P_lam(t) = lam |t| - t^2/(2a)  if |t| <= a lam,  else  a lam^2/2.
 - Deviation radius, k = 0..p:  D(k) = B sqrt( (k ln(p|Q|) + ln(2(p+1)/delta')) / (2n) ).
@@ -97,7 +97,7 @@ def _call_t(expr: sp.Expr, values: dict[str, np.ndarray]) -> np.ndarray:
 
 
 
-#: the named quantities of section 1, by the names THEORY.md uses
+#: the named quantities of section 1, by the names docs/theory.md uses
 QUANTITIES: dict[str, sp.Expr] = {
     "D": DEVIATION_RADIUS,
     "D_dense": DENSE_RADIUS,

@@ -1,4 +1,4 @@
-"""One result of THEORY.md as a value: its bound expression, hypotheses, numeric evaluation, LaTeX and
+"""One result of docs/theory.md as a value: its bound expression, hypotheses, numeric evaluation, LaTeX and
 sample size.
 
 Rule for inputs: a value outside its own symbol's domain (delta' not in (0,1), n not a positive integer,
@@ -28,11 +28,13 @@ _MAX_LOG2_N = 62
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """A result of THEORY.md.
+    """A result of docs/theory.md.
 
     ``value`` is the number the result provides (a bound's right-hand side, a radius, a threshold);
     ``hypotheses`` maps a readable name to a sympy relation between symbols; ``extras`` are further named
-    quantities the result provides (c_Q, the sparsity bound, ...); ``defaults`` fill symbols left out.
+    quantities the result provides (c_Q, the sparsity bound, ...); ``defaults`` fill symbols left out;
+    ``budget`` writes ``value`` as a sum of named terms (for B: eps, Gamma, s a lam^2/2, D(s), sqrt(C0),
+    A/(4 c_Q)), whose sum is ``value`` identically (:meth:`budget_residual` is 0).
     """
 
     name: str
@@ -43,6 +45,7 @@ class Result:
     hypotheses: Mapping[str, sp.Basic] = field(default_factory=dict)
     extras: Mapping[str, sp.Expr] = field(default_factory=dict)
     defaults: Mapping[str, float] = field(default_factory=dict)
+    budget: Mapping[str, sp.Expr] = field(default_factory=dict)
 
     # ---- symbols -------------------------------------------------------------------------------
     @property
@@ -84,6 +87,28 @@ class Result:
         needed = tuple(sorted(names_of([expr]), key=_order))
         return call(expr, self.numbers(numbers, needed))[()]
 
+    def terms(self, **numbers: Any) -> dict[str, np.ndarray]:
+        """The value as a sum of named terms (:attr:`budget`) at ``numbers``: term name -> its value.
+
+        The terms sum to :meth:`evaluate` at the same numbers (up to round-off); a result without a budget
+        has the single term ``value_label``.
+        """
+        if not self.budget:
+            return {self.value_label: self.evaluate(**numbers)}
+        values = self.numbers(numbers, self.value_symbols)
+        shape = np.broadcast_shapes(*[np.shape(v) for v in values.values()]) if values else ()
+        out = {}
+        for label, expr in self.budget.items():
+            used = {x: v for x, v in values.items() if x in names_of([expr])}
+            out[label] = np.broadcast_to(call(expr, used), shape).copy()[()]
+        return out
+
+    def budget_residual(self) -> sp.Expr:
+        """value - (sum of the budget's terms), simplified: 0 when the budget is exact."""
+        if not self.budget:
+            return sp.Integer(0)
+        return sp.simplify(self.value - sp.Add(*self.budget.values()))
+
     def check(self, **numbers: Any) -> dict[str, bool]:
         """Each hypothesis at ``numbers``: met (True) or not (False); with arrays, met at every entry."""
         needed = tuple(sorted(names_of(self.hypotheses.values()), key=_order))
@@ -92,7 +117,7 @@ class Result:
 
     # ---- text ----------------------------------------------------------------------------------
     def latex(self) -> str:
-        """``<value_label> = <value>`` in LaTeX, with THEORY.md's symbol names."""
+        """``<value_label> = <value>`` in LaTeX, with docs/theory.md's symbol names."""
         return f"{self.value_label} = {latex(self.value)}"
 
     def hypotheses_latex(self) -> dict[str, str]:

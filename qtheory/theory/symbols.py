@@ -1,4 +1,4 @@
-"""The symbols of THEORY.md, with their sympy assumptions and their numeric domains.
+"""The symbols of docs/theory.md, with their sympy assumptions and their numeric domains.
 
 Names follow the command line: ``B n p Qsize s k eps Gamma delta a lam d U nu M Linf Ln F0``.
 ``delta`` is the confidence level delta', ``Qsize`` is |Q|, ``d`` the grid step, ``Ln`` the empirical risk
@@ -72,7 +72,7 @@ SYMBOLS: dict[str, sp.Symbol] = {name: row[0] for name, row in _TABLE.items()}
 DOMAINS: dict[str, Domain] = {name: row[1] for name, row in _TABLE.items()}
 #: command-line name -> short meaning
 MEANINGS: dict[str, str] = {name: row[3] for name, row in _TABLE.items()}
-#: sympy symbol -> LaTeX name (THEORY.md's notation)
+#: sympy symbol -> LaTeX name (docs/theory.md's notation)
 LATEX_NAMES: dict[sp.Symbol, str] = {row[0]: row[2] for row in _TABLE.values()}
 #: sympy symbol -> command-line name
 NAME_OF: dict[sp.Symbol, str] = {row[0]: name for name, row in _TABLE.items()}
@@ -86,5 +86,5 @@ t = sp.Symbol("t", real=True)
 
 
 def latex(expr: sp.Basic) -> str:
-    """LaTeX of ``expr`` with THEORY.md's symbol names (delta', |Q|, M_inf, ...)."""
+    """LaTeX of ``expr`` with docs/theory.md's symbol names (delta', |Q|, M_inf, ...)."""
     return sp.latex(expr, symbol_names=LATEX_NAMES)

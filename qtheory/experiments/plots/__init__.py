@@ -1,4 +1,4 @@
-"""One module per figure (F1-F6).  Each exposes ``NAME`` (the file stem), ``SWEEPS`` (the sweeps it reads) and
+"""One module per figure (F1-F8).  Each exposes ``NAME`` (the file stem), ``SWEEPS`` (the sweeps it reads) and
 ``plot(records, out_dir) -> list[Path]``: it draws only from stored sweep records (``{sweep: [record, ...]}``)
 and writes ``<out_dir>/<NAME>.png`` and ``.pdf``."""
 
@@ -9,8 +9,10 @@ from qtheory.experiments.plots import (
     f4_gamma,
     f5_complexity,
     f6_realdata,
+    f7_pareto,
+    f8_looseness,
 )
 
-FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata)
+FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata, f7_pareto, f8_looseness)
 
 __all__ = ["FIGURES"]

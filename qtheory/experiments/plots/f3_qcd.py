@@ -17,6 +17,9 @@ from qtheory.experiments.plots import style
 NAME = "f3_qcd"
 SWEEPS = ("local",)
 MAX_TRACES = 8
+#: one colour per kind of start (every random start the same colour: one legend entry per colour)
+START_COLORS = {"random": "#7f7f7f", "round": style.COLORS["excess_qcd"], "zero": style.COLORS["A0"],
+                "ste": style.COLORS["ste"]}
 
 
 def _runs(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -42,15 +45,18 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
     ax = axes[0]
     sample = _trace_sample(runs)
     if sample:
-        cmap = style.setup().get_cmap("tab10")
-        named = False
-        for i, r in enumerate(sample):
+        labelled: set[str] = set()
+        for r in sample:
             q = r["qcd"]
             F = [q["F0"], *q["trace_F"]]
             start = r["config"]["solver"].get("start", "")
-            label = f"start: {start}" if start != "random" else (None if named else "random starts")
-            named = named or start == "random"
-            ax.plot(range(len(F)), F, "-", marker=".", color=cmap(i % 10), lw=0.9, label=label)
+            random = start == "random"
+            label = (f"{sum(x['config']['solver'].get('start') == 'random' for x in sample)} random starts"
+                     if random else f"start: {start}")
+            ax.plot(range(len(F)), F, "-", marker=".", lw=0.9, alpha=0.75 if random else 1.0,
+                    color=START_COLORS.get(start, "#17becf"), label=None if label in labelled else label,
+                    zorder=2 if random else 3)
+            labelled.add(label)
         n = sample[0]["instance"]["n"]
         ax.axhline(sample[0]["instance"]["F_min"], color="0.3", ls="--", lw=0.8, label=r"$\min\, F$ over $Q^p$")
         ax.set_yscale("log")

@@ -31,6 +31,11 @@ def bound_curve(instance: dict[str, Any], gammas: np.ndarray) -> np.ndarray:
     return np.asarray(vals, dtype=float).min(axis=0)
 
 
+def _area(count: Any) -> Any:
+    """Marker area for ``count`` runs landing on the same point."""
+    return 6 + 4 * np.asarray(count)
+
+
 def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[Path]:
     recs = [r for r in records.get("local", []) if r.get("qcd") is not None and "B" in r["bounds"]]
     fig, ax = style.figure(3.0)
@@ -51,12 +56,16 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
     curves = np.array([bound_curve(inst, grid) for inst in instances.values()])
     ax.fill_between(grid, curves.min(axis=0), curves.max(axis=0), color=style.COLORS["B"], alpha=0.35, lw=0)
     ax.plot(grid, curves.max(axis=0), color=style.COLORS["B"], lw=1.0,
-            label=f"B's bound at $\\Gamma$ (range over {len(instances)} samples)")
-    ax.scatter(gam, exc, s=6 + 4 * count, alpha=0.7, color=style.COLORS["excess_qcd"], lw=0,
-               label=f"{len(recs)} Q-CD outputs (area: repeats)")
-    style.symlog_zero(ax, 1e-2, curves.max() * 2.5)
+            label=f"B's bound at $\\Gamma$, min over $s$\n(line: largest of {len(instances)} samples; band: their range)")
+    ax.scatter(gam, exc, s=_area(count), alpha=0.7, color=style.COLORS["excess_qcd"], lw=0,
+               label=f"realized excess of {len(recs)} certified Q-CD outputs")
+    style.symlog_zero(ax, 1e-2, curves.max() * 60)
     ax.set_xlabel(r"$\Gamma = F(\hat\beta) - \min\, F$ over $Q^p$")
     ax.set_ylabel(r"$L(\hat\beta) - L^*_Q$")
     fig.legend(loc="outside upper center", ncol=1)
-    ax.text(0.98, 0.03, f"n = {n}", transform=ax.transAxes, ha="right", va="bottom")
+    sizes = sorted({1, int(np.median(count)), int(count.max())})
+    keys = [ax.scatter([], [], s=_area(c), color=style.COLORS["excess_qcd"], alpha=0.7, lw=0) for c in sizes]
+    ax.legend(keys, [str(c) for c in sizes], title="marker area: runs on the same point", loc="upper left",
+              ncol=len(sizes), columnspacing=1.0, handletextpad=0.2)
+    style.panel_label(ax, f"certified Q-CD outputs at n = {n}")
     return style.save(fig, out_dir, NAME)

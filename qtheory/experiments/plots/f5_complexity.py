@@ -3,7 +3,8 @@
 Complexity.  The dense bound A0 (at argmin L_n, Gamma = 0) and the sparse bound B (at argmin F)
 against the number of parameters p (top; the net is padded with inputs the teacher does not use) and against
 the bit width log2|Q| at a fixed range R (bottom).  Markers: medians over samples of the measured bounds, and
-the realized excess risks.  Dashed: the same formulas (``qtheory.theory``) continued beyond what can be
+the realized excess risks.  Dotted: the trivial bound B - L*_Q that every network meets (a bound above it is
+vacuous).  Dashed: the same formulas (``qtheory.theory``) continued beyond what can be
 enumerated, at eps = Gamma = 0 and the teacher's s, with the numbers of the largest enumerated problem.
 Sources: sweeps ``complexity_p`` and ``complexity_bits``.
 """
@@ -77,7 +78,9 @@ def _panel(ax, recs: list[dict[str, Any]], key: str, letter: str) -> None:
     for name, marker, label in (("excess_erm", "o", r"excess, $\arg\min L_n$"), ("excess_global", "s", r"excess, $\arg\min F$")):
         ys = np.array([med[x][name] for x in xs])
         ax.plot(xs, ys, marker, mfc="white", color=style.COLORS["excess"], label=label)
-    style.symlog_zero(ax, 1e-2, max(np.nanmax(a0), np.nanmax(b)) * 2)
+    trivial = float(np.median([r["instance"]["B"] - r["instance"]["L_star"] for r in recs]))
+    ax.axhline(trivial, color="0.4", ls=":", lw=0.9, label=r"trivial bound $B - L^*_Q$")
+    style.symlog_zero(ax, 1e-2, max(np.nanmax(a0), np.nanmax(b), trivial) * 2)
     style.panel_label(ax, letter)
 
 

@@ -1,8 +1,8 @@
-"""F6: real data, test error and V1 certificate of Q-CD and STE nets across lambda.
+"""F6: real data, test error and V4 certificate (V1 beside it) of Q-CD and STE nets across lambda.
 
-Real data.  For breast_cancer and digits, against the MCP level lambda: the test error and the V1
-certificate (0-1 error, with V2's ln M) of the quantized linear classifier trained by Q-CD from an STE warm
-start, and of the rounded STE baseline.  Mean over split seeds, bars: min to max; the numbers are the
+Real data.  For breast_cancer and digits, against the MCP level lambda: the test error and the V4
+certificate (0-1 error, exact count C(p,k)(|Q|-1)^k, with V2's ln M; V1, the same with (p|Q|)^k, dashed) of
+the quantized linear classifier trained by Q-CD from an STE warm start, and of the rounded STE baseline.  Mean over split seeds, bars: min to max; the numbers are the
 mean non-zero counts ||beta^||_0 (Q-CD under its certificates, STE at its last lambda).  Source: sweep
 ``realdata``.
 """
@@ -18,6 +18,8 @@ from qtheory.experiments.plots import style
 
 NAME = "f6_realdata"
 SWEEPS = ("realdata",)
+#: height of a count label and its gap to the error bar, in data units of the 0-1 error axis (0 to 1.1)
+LABEL_HEIGHT, LABEL_GAP, MARKER_PAD = 0.085, 0.015, 0.025
 
 
 def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, list[float]]]:
@@ -28,8 +30,9 @@ def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, li
             continue
         for row in res["configs"]:
             lam = float(row["config"]["lam"])
-            for key, val in (("qcd_test", row["test_error"]), ("qcd_V1", row["bound_V1"]), ("qcd_k", row["nonzeros"]),
-                             ("ste_test", row["ste"]["test_error"]), ("ste_V1", row["ste"]["bound_V1"]),
+            for key, val in (("qcd_test", row["test_error"]), ("qcd_V4", row["bound_V4"]), ("qcd_V1", row["bound_V1"]),
+                             ("qcd_k", row["nonzeros"]), ("ste_test", row["ste"]["test_error"]),
+                             ("ste_V4", row["ste"]["bound_V4"]),
                              ("ste_k", row["ste"]["nonzeros"]), ("p", row["p"])):
                 out.setdefault(key, {}).setdefault(lam, []).append(float(val))
     return out
@@ -42,6 +45,22 @@ def _series(ax, table, key: str, color: str, marker: str, ls: str, label: str, m
     err = np.array([[m - v.min() for m, v in zip(mean, vals)], [v.max() - m for m, v in zip(mean, vals)]])
     ax.errorbar(lams, mean, yerr=err, fmt=marker, ls=ls, color=color, mfc=mfc or color, capsize=1.5, lw=1.0,
                 elinewidth=0.7, label=label)
+
+
+def _count_position(table: dict[str, dict[float, list[float]]], lam: float) -> tuple[float, bool]:
+    """Where the non-zero count of Q-CD's certificate at ``lam`` goes: below the error bar when that space is
+    clear of the other series (their range at ``lam`` plus a marker), otherwise above; the side with more room
+    when neither is clear.  Returns the text's anchor y and whether it is below."""
+    vals = table["qcd_V4"][lam]
+    lo, hi = min(vals) - LABEL_GAP, max(vals) + LABEL_GAP
+    others = [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD)
+              for k in ("qcd_test", "ste_test", "ste_V4", "qcd_V1")]
+
+    def clash(a: float, b: float) -> float:
+        return max([0.0] + [min(b, o_hi) - max(a, o_lo) for o_lo, o_hi in others])
+
+    below, above = clash(lo - LABEL_HEIGHT, lo), clash(hi, hi + LABEL_HEIGHT)
+    return (lo, True) if below == 0 or below <= above else (hi, False)
 
 
 def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[Path]:
@@ -57,15 +76,17 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         name = datasets[i]
         t = _table(recs, name)
         k_ste = np.mean([v for vs in t["ste_k"].values() for v in vs])
-        _series(ax, t, "qcd_V1", style.COLORS["V1"], "s", "-", "Q-CD: V1 certificate")
-        _series(ax, t, "qcd_test", style.COLORS["V1"], "o", ":", "Q-CD: test error", mfc="white")
-        _series(ax, t, "ste_V1", style.COLORS["ste"], "^", "-", "STE: V1 certificate")
+        _series(ax, t, "qcd_V4", style.COLORS["V4"], "s", "-", "Q-CD: V4 certificate")
+        _series(ax, t, "qcd_V1", style.COLORS["V1"], "x", "--", "Q-CD: V1")
+        _series(ax, t, "qcd_test", style.COLORS["V4"], "o", ":", "Q-CD: test error", mfc="white")
+        _series(ax, t, "ste_V4", style.COLORS["ste"], "^", "-", "STE: V4 certificate")
         _series(ax, t, "ste_test", style.COLORS["ste"], "v", ":", "STE: test error", mfc="white")
         lams = sorted(t["qcd_test"])
         for lam in lams:
-            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, np.mean(t["qcd_V1"][lam])), textcoords="offset points",
-                        xytext=(0, -10), ha="center", color=style.COLORS["V1"])
-        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V1"][lams[-1]])), textcoords="offset points",
+            y, below = _count_position(t, lam)
+            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, y), ha="center", va="top" if below else "bottom",
+                        color=style.COLORS["V4"])
+        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V4"][lams[-1]])), textcoords="offset points",
                     xytext=(0, 4), ha="center", va="bottom", color=style.COLORS["ste"])
         ax.set_xscale("log")
         ax.set_xticks(lams, [f"{lam:g}" for lam in lams])
@@ -78,5 +99,7 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         M = int(np.median([r["result"]["M"] for r in recs if r["result"]["dataset"] == name]))
         style.panel_label(ax, f"({'ab'[i]}) {name}: p = {p}, M = {M}")
     if datasets:
-        axes[0].legend(loc="upper right", title=r"numbers: $\|\hat\beta\|_0$")
+        splits = max(len(v) for v in _table(recs, datasets[0])["qcd_test"].values())
+        axes[0].legend(loc="upper right", title=f"mean over {splits} splits, bars: min to max\n"
+                                                r"numbers: mean $\|\hat\beta\|_0$")
     return style.save(fig, out_dir, NAME)

@@ -1,20 +1,40 @@
-"""Shared figure style: one column of a paper (3.4 in wide), every font at 8 pt, THEORY.md's symbols, PNG
+"""Shared figure style: one column of a paper (3.4 in wide), every font at 8 pt, docs/theory.md's symbols, PNG
 (300 dpi) and PDF output, and the same colour for a bound in every figure."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 COLUMN_WIDTH = 3.4  # inches
 FONT_SIZE = 8.0
 DPI = 300
 
-#: one colour and label per bound / quantity (mathtext, THEORY.md symbols)
-COLORS = {"A0": "#1f77b4", "A": "#ff7f0e", "B": "#2ca02c", "V1": "#9467bd", "excess": "#000000",
+#: one colour and label per bound / quantity (mathtext, docs/theory.md symbols)
+COLORS = {"A0": "#1f77b4", "A": "#ff7f0e", "B": "#2ca02c", "V1": "#9467bd", "V4": "#e377c2", "excess": "#000000",
           "excess_qcd": "#d62728", "ste": "#8c564b"}
 BOUND_LABELS = {"A0": r"A0: $\Gamma + 2D_{\mathrm{dense}}$", "A": r"A", "B": r"B", "V1": r"V1: $B\,\mathrm{kl}^{-1} - L^*_Q$"}
 EXCESS_LABEL = r"$L(\hat\beta) - L^*_Q$"
+#: colour of the run label stamped over every figure of a quick run
+STAMP_COLOR = "#d62728"
+
+_stamps: list[str] = []
+
+
+@contextmanager
+def stamp(text: str | None) -> Iterator[None]:
+    """Within the block, :func:`save` writes ``text`` across every panel of every figure (``None``: no label)."""
+    _stamps.append(text or "")
+    try:
+        yield
+    finally:
+        _stamps.pop()
+
+
+def current_stamp() -> str:
+    """The label :func:`save` puts on figures now ("" outside any :func:`stamp` block)."""
+    return _stamps[-1] if _stamps else ""
 
 
 def setup() -> Any:
@@ -54,7 +74,17 @@ def symlog_zero(ax: Any, linthresh: float, top: float) -> None:
 
 
 def save(fig: Any, out_dir: str | Path, name: str) -> list[Path]:
-    """Write ``name``.png and ``name``.pdf (metadata without dates, so reruns give the same PDF bytes)."""
+    """Write ``name``.png and ``name``.pdf (metadata without dates, so reruns give the same PDF bytes), with
+    the current :func:`stamp` label, if any, written across every panel as a watermark."""
+    label = current_stamp()
+    for ax in fig.axes if label else ():
+        ax.text(0.5, 0.5, label, transform=ax.transAxes, ha="center", va="center", rotation=15, color=STAMP_COLOR,
+                alpha=0.3, fontsize=3 * FONT_SIZE, fontweight="bold", zorder=10)
+    return write(fig, out_dir, name)
+
+
+def write(fig: Any, out_dir: str | Path, name: str) -> list[Path]:
+    """Write ``name``.png and ``name``.pdf and close the figure."""
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
