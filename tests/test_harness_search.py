@@ -87,7 +87,8 @@ def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path, mo
     assert outs[0] == outs[1]
     assert outs[0]["examples_tried"] <= 6 and sum(outs[0]["phases"].values()) == outs[0]["examples_tried"]
     assert outs[0]["sequential"]["samples"] >= 20
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "v.py"]  # no .hypothesis here
+    # nothing but the cache folder (hypothesis's files included) is written: no .hypothesis here
+    assert {p.name for p in tmp_path.iterdir()} <= {"cache", "v.py"}
 
 
 def test_degenerate_smooth_draws_are_rejected_and_counted():
