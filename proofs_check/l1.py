@@ -27,20 +27,24 @@ qq = sp.Symbol("q", integer=True, nonnegative=True)
 DELTA_K = delta / ((p + 1) * (p * Qsize) ** k)
 
 
+def small_grids():
+    """(p, |Q|, non-zero count of every point of Q^p) for p <= 5, |Q| <= 7, |Q|^p <= 20000, with
+    Q = {0 (the zero level), 1, .., |Q|-1}."""
+    for pp in range(1, 6):
+        for qs in range(2, 8):
+            if qs**pp <= 20000:
+                yield pp, qs, (np.array(list(itertools.product(range(qs), repeat=pp))) != 0).sum(axis=1)
+
+
 def _count_by_enumeration() -> tuple[bool, str]:
     """#{codes in Q^p with k non-zeros} == C(p,k)(|Q|-1)^k, Q = {0 (the zero level), 1, .., |Q|-1}."""
     checked = 0
-    for pp in range(1, 6):
-        for qs in range(2, 8):
-            if qs**pp > 20000:
-                continue
-            counts = np.bincount(
-                (np.array(list(itertools.product(range(qs), repeat=pp))) != 0).sum(axis=1), minlength=pp + 1
-            )
-            for kk in range(pp + 1):
-                checked += 1
-                if counts[kk] != math.comb(pp, kk) * (qs - 1) ** kk:
-                    return False, f"p={pp}, |Q|={qs}, k={kk}: {counts[kk]} != {math.comb(pp, kk) * (qs - 1) ** kk}"
+    for pp, qs, nonzeros in small_grids():
+        counts = np.bincount(nonzeros, minlength=pp + 1)
+        for kk in range(pp + 1):
+            checked += 1
+            if counts[kk] != math.comb(pp, kk) * (qs - 1) ** kk:
+                return False, f"p={pp}, |Q|={qs}, k={kk}: {counts[kk]} != {math.comb(pp, kk) * (qs - 1) ** kk}"
     return True, f"{checked} (p, |Q|, k) triples"
 
 

@@ -9,7 +9,6 @@ larger than V1's, so V4 <= V1 (kl^{-1}(q, .) is nondecreasing, :mod:`proofs_chec
 
 from __future__ import annotations
 
-import itertools
 import math
 from fractions import Fraction
 
@@ -17,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from proofs_check.core import Step, exhaustive, identity, sign
-from proofs_check.l1 import _count_by_enumeration
+from proofs_check.l1 import _count_by_enumeration, small_grids
 from qtheory.theory import V1, V4
 from qtheory.theory.counting import as_log_binomials, log_binomial
 from qtheory.theory.kl import klinv
@@ -35,15 +34,11 @@ DELTA_K = delta / ((p + 1) * COUNT * M)
 def _union_exact() -> tuple[bool, str]:
     """Summed over every point of Q^p (by enumeration), the confidences delta'_k add up to delta' exactly."""
     checked = 0
-    for pp in range(1, 6):
-        for qs in range(2, 8):
-            if qs**pp > 20000:
-                continue
-            nonzeros = (np.array(list(itertools.product(range(qs), repeat=pp))) != 0).sum(axis=1)
-            total = sum(Fraction(1, (pp + 1) * math.comb(pp, int(kk)) * (qs - 1) ** int(kk)) for kk in nonzeros)
-            checked += 1
-            if total != 1:
-                return False, f"p={pp}, |Q|={qs}: sum / delta' = {total}"
+    for pp, qs, nonzeros in small_grids():
+        total = sum(Fraction(1, (pp + 1) * math.comb(pp, int(kk)) * (qs - 1) ** int(kk)) for kk in nonzeros)
+        checked += 1
+        if total != 1:
+            return False, f"p={pp}, |Q|={qs}: sum / delta' = {total}"
     return True, f"{checked} (p, |Q|) pairs, every sum / delta' = 1 exactly"
 
 

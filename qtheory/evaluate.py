@@ -1,4 +1,5 @@
-"""Every exact quantity and every bound of the theory (docs/theory.md) at one point beta^ (integer codes) of a toy problem.
+"""Every exact quantity and every bound of the theory (docs/theory.md) at one point beta^ (integer codes) of a
+toy problem.
 
 Exact quantities (enumeration of Q^p, with the enumeration's round-off safeguard; the population must be
 finite, so that L is a finite sum):
@@ -12,16 +13,23 @@ finite, so that L is a finite sum):
 * L1 at beta^: D(||beta^||_0) against dev, and L1's event on this sample (dev(k) <= D(k) for all k).
 
 Bounds, each with its hypotheses (met or not), its budget (named terms summing to it, ``Result.terms``) and
-tightness = bound / excess: A0, A, B, V1 (the loss divided by B, turned into an excess bound
-B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/nu and (F(beta^0) - min F)/nu
+tightness = bound / excess: A0, A, B, V1 and V4 (V1 with the exact count; both for the loss divided by B,
+turned into an excess bound B kl^{-1}(L_n/B, c) - L*_Q) and, from a start beta^0, C's move bounds F(beta^0)/nu and (F(beta^0) - min F)/nu
 against the moves Q-CD makes from beta^0.  Every formula comes from ``qtheory.theory``.
+
+Where Q^p is too large to enumerate within ``max_seconds`` but an exact solver applies (``qtheory.solve``:
+branch-and-bound or MIP for linear models), L*_Q, a minimizer of L and min L_n come from the solver (proven
+optimal, or refused); beta*_eps is that minimizer (eps = 0 at every s >= its sparsity), min F and L1's event
+on the sample are not computed, and U_Q is exact only where enumerable (B's hypotheses that involve U are
+reported unknown for a sampled lower estimate).
 
 Problems whose population gives L and L*_Q without enumeration (a problem with ``L_star()`` and an exact
 ``population_risk``, such as the analytic family of docs/theory.md section 5, whose minimizer is the teacher by
 E2) are evaluated at any p without enumerating Q^p: L, L*_Q and the excess are exact; min L_n and min F are
 enumerated where Q^p is small, and otherwise min L_n is replaced by its certified lower bound 0 (the loss is
 >= 0), so Gamma_Ln is an upper bound and A0 stays valid, and min F is not computed; beta*_eps is the
-population minimizer (eps = 0 at every s >= its sparsity); L1's event on the sample is not computed; B's hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
+population minimizer (eps = 0 at every s >= its sparsity); L1's event on the sample is not computed; B's
+hypotheses use the problem's proven upper bound on U_Q when it has one (an upper bound keeps
 a U < 1 and the nu limit valid), and are reported unknown for a sampled lower estimate.
 """
 
@@ -48,17 +56,21 @@ def exact_instance(problem: Problem, *, max_seconds: float = DEFAULT_MAX_SECONDS
     """
     from qtheory.experiments.instance import Instance, exact_base, penalized_minimum, uniform_step
 
-    if problem.population is None:
-        raise ValueError(
-            f"L (population risk) is not computable exactly for problem {problem.name!r}: it has no finite "
-            "population (use data.kind = 'teacher', sklearn with as_population = true, or csv with data.n)"
-        )
+    _require_population(problem)
     try:
         base = exact_base(problem, max_seconds)
         F_min, F_argmin = (penalized_minimum(problem, max_seconds) if problem.penalty is not None else (None, None))
     except ValueError as exc:
         raise ValueError(f"L*_Q, min L_n and min F need an exact enumeration of Q^p: {exc}") from None
     return Instance(problem=problem, base=base, F_min=F_min, F_argmin=F_argmin, step=uniform_step(problem))
+
+
+def _require_population(problem: Problem) -> None:
+    if problem.population is None:
+        raise ValueError(
+            f"L (population risk) is not computable exactly for problem {problem.name!r}: it has no finite "
+            "population (use data.kind = 'teacher', sklearn with as_population = true, or csv with data.n)"
+        )
 
 
 def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "best", delta: float = 0.05,
@@ -81,8 +93,13 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
         if s > problem.p:
             raise ValueError(f"--s == {s}, must be 'best' or an integer in [1, p] = [1, {problem.p}]")
     start_codes = None if start is None else problem.check_codes(start, "--start")
+    known = None
     if callable(getattr(problem, "L_star", None)):
-        out = _analytic_point(problem, codes, nu=nu, s=s, delta=delta, max_seconds=max_seconds)
+        known = _analytic_minima(problem, max_seconds)
+    elif not _enumerable(problem, max_seconds):
+        known = _solver_minima(problem, max_seconds)
+    if known is not None:
+        out = _point_from_minimizer(problem, codes, **known, nu=nu, s=s, delta=delta)
         if start_codes is not None:
             out["C"] = _move_bound(problem, out["quantities"].get("min F"), start_codes, codes, nu)
         return to_jsonable(out)
@@ -112,7 +129,9 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
           "event_on_sample": facts["L1"]["held"], "worst_ratio_on_sample": facts["L1"]["worst_ratio"]}
     bounds = m["bounds"]
     bounds["A0"]["hypotheses"] = {}
-    bounds["V1"]["hypotheses"] = {"n >= 8": bool(problem.n >= 8)}
+    for name in ("V1", "V4"):
+        if name in bounds:
+            bounds[name]["hypotheses"] = {"n >= 8": bool(problem.n >= 8)}
     out: dict[str, Any] = {
         "problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta, "s": s,
         "numbers": {**num, "d": inst.step}, "quantities": quantities, "L1": l1, "bounds": bounds,
@@ -121,7 +140,8 @@ def evaluate_point(problem: Problem, codes: Any, *, nu: float = 0.0, s: Any = "b
     if problem.penalty is None:
         out["not_applicable"] = {"A": "no [penalty]", "B": "no [penalty]"}
     elif inst.step is None:
-        out["not_applicable"] = {"A": "the grid is not one uniform grid with 0", "B": "the grid is not one uniform grid with 0"}
+        why = "the grid is not one uniform grid with 0"
+        out["not_applicable"] = {"A": why, "B": why}
     if start_codes is not None:
         F_min = inst.F_min if inst.F_min is not None else inst.base.Ln_min
         out["C"] = _move_bound(problem, F_min, start_codes, codes, nu)
@@ -144,19 +164,60 @@ def _small_minima(problem: Problem, max_seconds: float) -> tuple[float | None, f
     return float(q.Ln_min), (float(q.F_min) if problem.penalty is not None else None)
 
 
-def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, delta: float,
-                    max_seconds: float) -> dict[str, Any]:
-    """:func:`evaluate_point` on a problem with an exact L*_Q and population minimizer (module docstring)."""
-    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, v1_excess_bound
+def _enumerable(problem: Problem, max_seconds: float) -> bool:
+    """Whether the enumeration of Q^p is estimated to fit ``max_seconds`` (False when it refuses at once)."""
+    from qtheory.solve.enumerate import estimate_enumeration
+
+    try:
+        return estimate_enumeration(problem).seconds <= max_seconds
+    except ValueError:
+        return False
+
+
+def _analytic_minima(problem: Problem, max_seconds: float) -> dict[str, Any]:
+    """L*_Q and a minimizer of L from the population (E2 for the analytic family), min L_n and min F where Q^p
+    is small."""
+    Ln_min, F_min = _small_minima(problem, max_seconds)
+    return {"L_star": float(problem.L_star()), "reference": _population_minimizer, "Ln_min": Ln_min,
+            "F_min": F_min, "exact_by": "the population's exact L and L*_Q (no enumeration of Q^p)"}
+
+
+def _solver_minima(problem: Problem, max_seconds: float) -> dict[str, Any]:
+    """L*_Q, a minimizer of L and min L_n by an exact solver (branch-and-bound or MIP) where Q^p is too large
+    to enumerate; min F is not computed (the solvers do not handle the MCP)."""
+    from qtheory.solve.dispatch import solve_problem
+
+    why = "L*_Q, min L_n and min F need an exact enumeration of Q^p or an exact solver"
+    _require_population(problem)
+    try:
+        pop = solve_problem(problem, objective="population", method="auto", max_seconds=max_seconds)
+        emp = solve_problem(problem, objective="empirical", method="auto", max_seconds=max_seconds)
+    except ValueError as exc:
+        raise ValueError(f"{why}: {exc}") from None
+    if not pop.certified:
+        raise ValueError(f"{why}: the {pop.method} solver did not prove L*_Q optimal within its time limit "
+                         f"({pop.status})")
+    return {"L_star": float(pop.objective), "reference": lambda _: np.asarray(pop.codes, dtype=np.int64),
+            "Ln_min": float(emp.objective) if emp.certified else None, "F_min": None,
+            "exact_by": f"exact solvers: L*_Q by {pop.method}, min L_n by {emp.method}"}
+
+
+def _point_from_minimizer(problem: Problem, codes: np.ndarray, *, L_star: float, reference: Any,
+                          Ln_min: float | None, F_min: float | None, exact_by: str, nu: float, s: Any,
+                          delta: float) -> dict[str, Any]:
+    """:func:`evaluate_point` from an exact L*_Q and a minimizer of L (``reference(problem)``, its codes) without
+    the tables of Q^p: beta*_eps is that minimizer (eps = 0 at every s >= its sparsity); min L_n and min F when
+    known (else None: Gamma_Ln then uses the certified lower bound 0, and Gamma_F is not computed)."""
+    from qtheory.experiments.instance import uniform_step
+    from qtheory.experiments.measure import EXCESS_RTOL, _bound_entry, _penalized_entry, kl_excess_bound
     from qtheory.solve.certify import certify_local, grid_smoothness
-    from qtheory.theory import A, A0, B, L1
+    from qtheory.theory import A, A0, B, L1, V1, V4
 
     num = {"B": float(problem.loss.B), "n": int(problem.n), "p": int(problem.p), "Qsize": int(problem.Qsize),
            "delta": delta}
-    Ln, L, L_star = float(problem.empirical_risk(codes)), float(problem.population_risk(codes)), float(problem.L_star())
+    Ln, L = float(problem.empirical_risk(codes)), float(problem.population_risk(codes))
     nnz, tol = int(problem.nonzeros(codes)), EXCESS_RTOL * num["B"]
     excess = L - L_star if abs(L - L_star) > tol else 0.0
-    Ln_min, F_min = _small_minima(problem, max_seconds)
     gamma_Ln = Ln - (0.0 if Ln_min is None else Ln_min)  # with 0, a certified lower bound: an upper bound on the gap
     q: dict[str, Any] = {"L_n": Ln, "L": L, "L*_Q": L_star, "excess": excess, "dev": abs(Ln - L), "nonzeros": nnz,
                          "min L_n": Ln_min, "Gamma_Ln": max(0.0, gamma_Ln), "Gamma_Ln_is_upper_bound": Ln_min is None}
@@ -164,22 +225,24 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
     a0 = float(A0.evaluate(Gamma=gamma_Ln, **num))
     bounds = {"A0": _bound_entry(a0, excess, violated=excess > a0, tol=tol, terms=a0_terms, Gamma=gamma_Ln,
                                  hypotheses={})}
-    v1, v1_terms, risk_bound = v1_excess_bound(Ln, nnz, num, L_star)
-    bounds["V1"] = _bound_entry(v1, excess, violated=L > risk_bound, tol=tol, terms=v1_terms, risk_bound=risk_bound,
-                                hypotheses={"n >= 8": bool(problem.n >= 8)})
+    with_zero = all(g.has_zero for g in problem.param_grids)  # V4's exact count needs 0 in every grid
+    for result in (V1, V4) if with_zero else (V1,):
+        value, terms, risk_bound = kl_excess_bound(result, Ln, nnz, num, L_star)
+        bounds[result.name] = _bound_entry(value, excess, violated=L > risk_bound, tol=tol, terms=terms,
+                                           risk_bound=risk_bound, hypotheses={"n >= 8": bool(problem.n >= 8)})
     out: dict[str, Any] = {"problem": problem.describe(), "codes": [int(c) for c in codes], "nu": nu, "delta": delta,
                            "s": s, "numbers": num, "quantities": q, "bounds": bounds, "checks": {},
-                           "exact_by": "the population's exact L and L*_Q (no enumeration of Q^p)"}
+                           "exact_by": exact_by}
     D_k = float(L1.evaluate(k=nnz, **num))
     out["L1"] = {"k": nnz, "D(k)": D_k, "dev": q["dev"], "holds_here": bool(q["dev"] <= D_k),
                  "terms": {k: float(v) for k, v in L1.terms(k=nnz, **num).items()},
                  "event_on_sample": None, "worst_ratio_on_sample": None}
-    step = getattr(problem, "step", None)
+    step = uniform_step(problem)
     if problem.penalty is None or step is None:
         why = "no [penalty]" if problem.penalty is None else "no uniform grid step d"
         out["not_applicable"] = {"A": why, "B": why}
         return out
-    ref = _population_minimizer(problem)
+    ref = reference(problem)
     F = float(problem.objective(codes, "penalized"))
     gam = max(0.0, F - float(problem.objective(ref, "penalized")))
     s_ref = max(1, int(problem.nonzeros(ref)))
@@ -201,9 +264,11 @@ def _analytic_point(problem: Problem, codes: np.ndarray, *, nu: float, s: Any, d
            if k != "s <= p"}
     if not proven:
         hyp = {k: (None if ("U" in k) else v) for k, v in hyp.items()}
-    q.update({"U_Q": sm.U, "U_Q_is": "exact" if sm.exact else ("proven upper bound" if proven else "sampled lower estimate"),
+    kind = "exact" if sm.exact else ("proven upper bound" if proven else "sampled lower estimate")
+    q.update({"U_Q": sm.U, "U_Q_is": kind,
               "nu_local": bool(cert.local)})
-    bounds["B"] = _penalized_entry(B, "c_Q", at, first, excess, tol, None, {**hyp, "nu-local (certified)": bool(cert.local)})
+    b_hyp = {**hyp, "nu-local (certified)": bool(cert.local)}
+    bounds["B"] = _penalized_entry(B, "c_Q", at, first, excess, tol, None, b_hyp)
     out["checks"] = {"local": bool(cert.local), "L2_hypotheses": hyp}
     return out
 
@@ -218,7 +283,8 @@ def _population_minimizer(problem: Problem) -> np.ndarray:
     return np.asarray(teacher, dtype=np.int64)
 
 
-def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes: np.ndarray, nu: float) -> dict[str, Any]:
+def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes: np.ndarray,
+                nu: float) -> dict[str, Any]:
     """C from beta^0 = ``start``: F(beta^0)/nu, (F(beta^0) - min F)/nu (when min F is known), and the moves
     Q-CD makes from there (tightness = the smaller bound / moves)."""
     from qtheory.solve.certify import objective_F
@@ -228,7 +294,8 @@ def _move_bound(problem: Problem, F_min: float | None, start: np.ndarray, codes:
     F0 = float(objective_F(problem, start))
     run = qcd(problem, nu, start=start)
     out: dict[str, Any] = {"start": [int(c) for c in start], "F0": F0, "min F": F_min, "moves": int(run.moves),
-                           "output": [int(c) for c in run.codes], "output_is_codes": bool(np.array_equal(run.codes, codes)),
+                           "output": [int(c) for c in run.codes],
+                           "output_is_codes": bool(np.array_equal(run.codes, codes)),
                            "hypotheses": {k: bool(v) for k, v in C.check(nu=nu).items()}}
     if nu > 0:
         bound = float(C.evaluate(F0=F0, nu=nu))

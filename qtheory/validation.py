@@ -170,3 +170,16 @@ def _interval(lo: float | None, hi: float | None, left_closed: bool, right_close
     if hi is None:
         right = "inf)"
     return f"{left}, {right}"
+
+
+#: default limit for one large allocation (a sample of signs, a batch of code vectors)
+MEMORY_LIMIT_BYTES = 4 * 2**30
+
+
+def check_memory(nbytes: float, what: str, key: str, limit: float = MEMORY_LIMIT_BYTES, *,
+                 remedy: str | None = None) -> None:
+    """Refuse an allocation estimated at ``nbytes`` above ``limit``, naming the key that sets its size (and
+    ``remedy``, default "reduce <key>")."""
+    if nbytes > limit:
+        raise ValueError(f"{key}: {what} would need about {nbytes / 2**30:.3g} GiB, over the limit of "
+                         f"{limit / 2**30:.3g} GiB; {remedy or 'reduce ' + key}")

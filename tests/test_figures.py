@@ -21,7 +21,7 @@ from qtheory.experiments.plots import FIGURES, f4_gamma, style
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["f1_excess_vs_n", "f2_threshold", "f3_qcd", "f4_gamma", "f5_complexity", "f6_realdata",
-         "f7_pareto", "f8_looseness"]
+         "f7_pareto", "f8_looseness", "f9_sparse_dense"]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,8 @@ def test_quick_main_job_writes_every_figure_and_a_clean_report(quick_run):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, "readable by all under umask 022"
     assert "**Violations: 0.**" in md
     for result in ("| A0 |", "| A |", "| B |", "| V1 |", "## L1", "## L2", "## C (Q-CD)", "V4 on real data",
-                   "## Budget: which term dominates each bound", "## Where the looseness comes from"):
+                   "## Budget: which term dominates each bound", "## Where the looseness comes from",
+                   "## Sparse vs dense, measured"):
         assert result in md
     summary = json.loads((out / "report.json").read_text())
     assert summary["quick"] is True

@@ -158,3 +158,15 @@ def test_bad_grid_K_names_the_key(tmp_path, capsys):
     path.write_text(_toml(cfg))
     assert main(["qcd", str(path), "--nu", "0"]) == 2
     assert "grid.K" in capsys.readouterr().err
+
+
+def test_solve_population_objective_is_the_teacher_by_E2_and_refused_without_it():
+    from qtheory.solve.dispatch import solve_problem
+
+    pb = problem_from_config(_cfg(seed=1))
+    sol = solve_problem(pb, objective="population")
+    assert sol.certified and np.array_equal(sol.codes, pb.family.teacher) and sol.objective == pb.L_star()
+    others = np.random.default_rng(0).integers(-2, 3, (300, pb.p))
+    assert pb.population_risk(others).min() >= sol.objective - 1e-13
+    with pytest.raises(ValueError, match="data.noise"):
+        solve_problem(problem_from_config(_cfg(noise="two_point")), objective="population")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
+from qtheory.experiments.scale_cells import l1_on_points, visited_points
 from qtheory.problem import problem_from_config
 from qtheory.solve.certify import certify_local, grid_smoothness
 from qtheory.solve.qcd import qcd
 from qtheory.solve.sign_smoothness import U_UPPER, second_difference
-from qtheory.theory import deviation_radius
 
 
 def _problem(p=40, n=60, K=3, d=0.3, B=1.0, sigma=0.5, nonzeros=5, seed=0, a=0.45, lam=None):
@@ -93,24 +93,14 @@ def test_smoothness_bound_two_is_valid_and_not_exact_under_the_clip():
     assert second_difference(unclipped, np.zeros(4, dtype=np.int64)) == pytest.approx(2.0, abs=1e-9)
 
 
-def _visited(res):
-    codes = res.start_codes.copy()
-    out = [codes.copy()]
-    for t in res.trace:
-        codes[t["j"]] += t["direction"]
-        out.append(codes.copy())
-    return np.array(out)
-
-
 def _l1_failures(scale: float, samples: int = 200, delta: float = 0.05) -> tuple[int, int]:
     failures, moved = 0, 0
     for seed in range(samples):
         pb = _problem(p=1000, n=200, K=4, d=0.25, B=4.0, nonzeros=4, seed=seed)
         res = qcd(pb, 1e-3)
-        pts = _visited(res)
+        pts = visited_points(res)
         moved += len(pts) > 1
-        dev = np.abs(np.asarray(pb.empirical_risk(pts)) - np.asarray(pb.population_risk(pts)))
-        D = deviation_radius(np.count_nonzero(pts, axis=1), B=4.0, n=200, p=1000, Qsize=9, delta=delta)
+        dev, D = l1_on_points(pb, pts, delta)
         failures += bool(np.any(dev > scale * D))
     return failures, moved
 
@@ -124,3 +114,27 @@ def test_l1_event_on_visited_points_holds_with_frequency_at_least_1_minus_delta(
     # negative control: a radius ten times smaller than L1's fails far more often than delta' allows
     planted, _ = _l1_failures(0.1, 60, delta)
     assert planted > int(binom.isf(1e-3, 60, delta))
+
+
+def test_round_off_margin_covers_the_scored_changes():
+    """|scored change - reference change| <= margin at every neighbour (float32 products included)."""
+    from qtheory.solve.sign_moves import SignState
+
+    pb = _problem(p=300, n=2000, B=1.5, lam=0.2)
+    rng = np.random.default_rng(9)
+    worst = 0.0
+    for _ in range(2):
+        state = SignState(pb, rng.integers(-3, 4, pb.p) * (rng.random(pb.p) < 0.2))
+        sc = state.scores(slice(0, pb.p))
+        for j in range(0, pb.p, 20):
+            for col, s in ((0, 1), (1, -1)):
+                if np.isfinite(sc[j, col]):
+                    worst = max(worst, abs(sc[j, col] - (state.neighbour_F(j, s) - state.F)) / state.margin())
+    assert 0 < worst <= 1.0
+
+
+def test_reference_certificate_refuses_a_batch_that_would_not_fit():
+    pb = _problem(p=100_000, n=10, K=1, d=0.5, nonzeros=2)
+    with pytest.raises(ValueError, match=r"method: a batch of 200000 neighbour code vectors would need about 149 GiB"):
+        certify_local(pb, np.zeros(pb.p, dtype=np.int64), 0.0, method="reference")
+    assert certify_local(pb, np.zeros(pb.p, dtype=np.int64), 0.0).n_checked == 200_000

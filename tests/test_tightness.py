@@ -47,7 +47,7 @@ def _problem_file(tmp_path, cfg):
 
 
 # ================================================================================ budgets
-@pytest.mark.parametrize("name", ["L1", "A0", "A", "B", "V1"])
+@pytest.mark.parametrize("name", ["L1", "A0", "A", "B", "V1", "V4"])
 def test_budget_terms_sum_to_the_value(name):
     r = RESULTS[name]
     assert r.budget, f"{name} has no budget"
@@ -83,7 +83,8 @@ def test_evaluate_quantities_are_exact_and_bounds_sum_their_terms(toy, inst):
     assert q["dev"] == pytest.approx(abs(toy.empirical_risk(codes) - toy.population_risk(codes)))
     assert q["Gamma_F"] == pytest.approx(toy.objective(codes, "penalized") - F_all.min(), abs=1e-12)
     assert q["nonzeros"] == 3
-    assert set(out["bounds"]) == {"A0", "A", "B", "V1"}
+    assert set(out["bounds"]) == {"A0", "A", "B", "V1", "V4"}
+    assert out["bounds"]["V4"]["value"] <= out["bounds"]["V1"]["value"]
     for name, b in out["bounds"].items():
         assert sum(b["terms"].values()) == pytest.approx(b["value"], rel=1e-12), name
         assert b["tightness"] == pytest.approx(b["value"] / q["excess"]), name
@@ -268,7 +269,8 @@ def test_report_budget_and_split_summaries(toy, inst):
     D = [float(RESULTS["L1"].evaluate(k=k, B=1.0, n=60, p=6, Qsize=5, delta=0.05)) for k in range(7)]
     np.testing.assert_allclose(radii["ratio_by_k"], np.array(D) / o.by_k, rtol=1e-12)
     assert radii["O_dense"] == o.dense
-    text = "\n".join(render({"results": {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}}))
+    results = {"budget": budget, "looseness": split, "oracle_radius": {"sw": {"60": radii}}}
+    text = "\n".join(render({"results": results}))
     assert "## Where the looseness comes from" in text and "| A0 | 60 | 2 |" in text and "| 60 | " in text
 
 
@@ -298,6 +300,7 @@ def test_evaluate_uses_the_analytic_population_without_enumeration(tmp_path, cap
     gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(teacher, "penalized"))
     assert q["Gamma_ref"] == pytest.approx(gam) and q["Gamma_ref_s"] == 2
     num = dict(B=4.0, n=100, p=6, Qsize=3, delta=0.05, a=0.45, lam=1.5, d=0.5)
+    assert set(out["bounds"]) == {"A0", "A", "B", "V1", "V4"}
     for name in ("A", "B"):
         b = out["bounds"][name]
         assert b["value"] == pytest.approx(float(RESULTS[name].evaluate(s=2, eps=0.0, Gamma=gam, **num)))
@@ -321,7 +324,8 @@ def test_scale_records_store_each_bound_as_its_terms():
     rec = run_scale_cell(Cell("t", cfg), version=0)
     assert rec["solutions"]
     for sol in rec["solutions"].values():
-        assert {"A0", "V1"} <= set(sol["terms"]) and set(sol["terms"]) <= set(sol["bounds"])
+        assert {"A0", "V1", "V4"} <= set(sol["terms"]) and set(sol["terms"]) <= set(sol["bounds"])
+        assert sol["bounds"]["V4"] <= sol["bounds"]["V1"]  # the exact count is never larger
         for name, terms in sol["terms"].items():
             assert sum(terms.values()) == pytest.approx(sol["bounds"][name], rel=1e-12), name
 
@@ -345,3 +349,28 @@ def test_evaluate_exits_1_when_an_applicable_bound_is_violated(tmp_path, capsys,
     text = capsys.readouterr().out
     assert text.count("VIOLATED") == 1 and "A0 " in text.split("VIOLATED")[0].splitlines()[-1]
     assert main(["evaluate", str(path), "--codes=1,0,-1,0,2,0", "--json"]) == 1
+
+
+def test_evaluate_beyond_enumeration_takes_L_star_and_min_Ln_from_an_exact_solver():
+    cfg = {"grid": {"K": 2, "step": 0.5}, "model": {"kind": "linear", "layers": [6, 1]},
+           "loss": {"kind": "squared", "B": 1000.0},  # the clip is never reached: branch-and-bound applies
+           "data": {"kind": "teacher", "N": 200, "n": 50, "seed": 0, "noise": 0.3, "density": 0.5},
+           "penalty": {"a": 2.0, "lam": 0.5}}
+    pb = problem_from_config(cfg)
+    codes = np.array([0, -1, -1, 0, 1, 0])
+    by_solver = evaluate_point(pb, codes, max_seconds=1e-6)  # enumeration refused
+    exact = evaluate_point(pb, codes)
+    assert by_solver["exact_by"].startswith("exact solvers") and "exact_by" not in exact
+    qs, qe = by_solver["quantities"], exact["quantities"]
+    for key in ("L*_Q", "min L_n", "excess", "Gamma_Ln"):
+        assert qs[key] == pytest.approx(qe[key], abs=1e-12), key
+    for name in ("A0", "V1", "V4"):
+        assert by_solver["bounds"][name]["value"] == pytest.approx(exact["bounds"][name]["value"], rel=1e-12)
+    grid = np.array(np.meshgrid(*[np.arange(-2, 3)] * 6, indexing="ij")).reshape(6, -1).T
+    ref = grid[np.argmin(pb.population_risk(grid))]
+    gam = max(0.0, pb.objective(codes, "penalized") - pb.objective(ref, "penalized"))
+    num = dict(B=1000.0, n=50, p=6, Qsize=5, delta=0.05, a=2.0, lam=0.5, d=0.5)
+    a = by_solver["bounds"]["A"]
+    assert a["s"] == max(1, int(np.count_nonzero(ref))) and a["eps"] == 0.0
+    assert a["value"] == pytest.approx(float(RESULTS["A"].evaluate(s=a["s"], eps=0.0, Gamma=gam, **num)))
+    assert qs["min F"] is None and by_solver["L1"]["event_on_sample"] is None

@@ -16,7 +16,8 @@ from typing import Any
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", help="problem file (TOML) with a finite population")
     p.add_argument("--codes", required=True, help='integer codes, comma separated: "c1,c2,...,cp" (e.g. "-1,3,-4")')
-    p.add_argument("--nu", type=float, default=0.0, help="tolerance nu >= 0 of the local-solution certificate (default 0)")
+    p.add_argument("--nu", type=float, default=0.0,
+                   help="tolerance nu >= 0 of the local-solution certificate (default 0)")
     p.add_argument("--s", default="best", help="sparsity s of the reference beta*_eps: 1..p or best (default best)")
     p.add_argument("--start", default=None,
                    help="codes of a start beta^0, comma separated: adds C's move bound from there")
@@ -92,7 +93,7 @@ def render(out: dict[str, Any]) -> str:
               f"({'holds' if l1['holds_here'] else 'VIOLATED'} here; event on this sample: {event})",
               "  budget: " + ", ".join(f"{k} = {_g(v)}" for k, v in l1["terms"].items()), ""]
     lines.append("bounds on the excess L - L*_Q   (tightness = bound / excess; the terms sum to the bound)")
-    for name in ("A0", "A", "B", "V1"):
+    for name in ("A0", "A", "B", "V1", "V4"):
         b = out["bounds"].get(name)
         if b is None:
             why = out.get("not_applicable", {}).get(name)

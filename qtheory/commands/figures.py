@@ -1,4 +1,4 @@
-"""``qtheory figures``: run the default sweeps and write every figure (F1-F6) and the tightness report."""
+"""``qtheory figures``: run the default sweeps and write every figure (F1-F9) and the tightness report."""
 
 from __future__ import annotations
 

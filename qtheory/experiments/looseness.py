@@ -23,7 +23,7 @@ import numpy as np
 
 from qtheory.experiments.report import _fmt, _toy
 
-BUDGET_BOUNDS = ("A0", "A", "B", "V1")
+BUDGET_BOUNDS = ("A0", "A", "B", "V1", "V4")
 SPLIT_BOUNDS = ("A0", "A", "B")
 
 
@@ -112,7 +112,8 @@ def radius_summary(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         if "oracle" not in inst:
             continue
         out.setdefault(sweep, {}).setdefault(str(inst["n"]), {
-            "O_by_k": inst["oracle"]["by_k"], "D_by_k": inst["L1"]["D_by_k"], "ratio_by_k": inst["oracle"]["radius_ratio_by_k"],
+            "O_by_k": inst["oracle"]["by_k"], "D_by_k": inst["L1"]["D_by_k"],
+            "ratio_by_k": inst["oracle"]["radius_ratio_by_k"],
             "O_dense": inst["oracle"]["dense"], "D_dense": inst["dense_event"]["D_dense"],
             "dense_ratio": inst["oracle"]["dense_ratio"], "R": inst["oracle"]["R"]})
     return {sw: dict(sorted(rows.items(), key=lambda kv: int(kv[0]))) for sw, rows in out.items()}
@@ -152,10 +153,12 @@ def render(summary: dict[str, Any]) -> list[str]:
     for sweep, rows in (res.get("oracle_radius") or {}).items():
         lines += [f"Oracle radius of the `{sweep}` population against the theorem's radius, per sparsity k "
                   "(O from R resampled training sets; ratio = D(k)/O(k)):", "",
-                  "| n | O_dense | D_dense / O_dense | O(k), k = 0..p | D(k) / O(k), k = 0..p |", "|---|---|---|---|---|"]
+                  "| n | O_dense | D_dense / O_dense | O(k), k = 0..p | D(k) / O(k), k = 0..p |",
+                  "|---|---|---|---|---|"]
         for n, r in rows.items():
-            lines.append(f"| {n} | {_fmt(r['O_dense'])} | {_fmt(r['dense_ratio'])} | "
-                         f"{' '.join(_fmt(x, 2) for x in r['O_by_k'])} | {' '.join(_fmt(x, 2) for x in r['ratio_by_k'])} |")
+            radii = " ".join(_fmt(x, 2) for x in r["O_by_k"])
+            ratios = " ".join(_fmt(x, 2) for x in r["ratio_by_k"])
+            lines.append(f"| {n} | {_fmt(r['O_dense'])} | {_fmt(r['dense_ratio'])} | {radii} | {ratios} |")
         lines.append("")
     return lines
 

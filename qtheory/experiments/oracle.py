@@ -58,7 +58,8 @@ def deviation_samples(problem: Problem, n: int, R: int, seed: int) -> np.ndarray
     R = check_positive_int(R, "R")
     total = problem.n_codes * pop.N
     if total > MAX_EVALUATIONS:
-        raise ValueError(f"the oracle needs |Q|^p x N = {total:.3g} loss evaluations, over the limit {MAX_EVALUATIONS:.0e}")
+        raise ValueError(f"the oracle needs |Q|^p x N = {total:.3g} loss evaluations, over the limit "
+                         f"{MAX_EVALUATIONS:.0e}")
     counts = np.stack([np.random.default_rng([seed, r]).multinomial(n, pop.weights) for r in range(R)], axis=1)
     counts = counts.astype(np.float64) / n  # (N, R)
     shape = tuple(int(r) for r in problem.radices)

@@ -179,32 +179,31 @@ def _c(records) -> tuple[dict[str, Any], list]:
     return {"cells": cells, "violations": len(viol), "failed_checks": failed, "moves_bound_over_moves": _stats(ratio)}, viol
 
 
-def _realdata(records) -> tuple[dict[str, Any], list]:
-    """Per data set and method: the certificate V4 (V1 beside it) of every configuration against its test error."""
+def _realdata(records, name: str = "V4") -> tuple[dict[str, Any], list]:
+    """Per data set and method: the certificate ``name`` (V4, the one certify-data reports; or V1) of every
+    configuration against its test error."""
+    key = f"bound_{name}"
     out: dict[str, Any] = {}
     viol = []
     for sweep, rec in _data(records):
         res = rec["result"]
         for who in ("qcd", "ste"):
             row = out.setdefault(f"{res['dataset']} / {who}", {"cells": 0, "violations": 0, "tightness": [],
-                                                               "vacuous": 0, "bound": [], "bound_V1": [],
-                                                               "test_error": []})
+                                                               "vacuous": 0, "bound": [], "test_error": []})
             for cfg_row in res["configs"]:
                 r = cfg_row if who == "qcd" else cfg_row["ste"]
                 row["cells"] += 1
-                row["bound"].append(r["bound_V4"])
-                row["bound_V1"].append(r["bound_V1"])
+                row["bound"].append(r[key])
                 row["test_error"].append(r["test_error"])
                 if r["test_error"] > 0:
-                    row["tightness"].append(r["bound_V4"] / r["test_error"])
-                row["vacuous"] += int(r["bound_V4"] >= 1.0)
-                if r["test_error"] > r["bound_V4"]:
+                    row["tightness"].append(r[key] / r["test_error"])
+                row["vacuous"] += int(r[key] >= 1.0)
+                if r["test_error"] > r[key]:
                     row["violations"] += 1
-                    viol.append(_where(sweep, rec, f"V4 ({who}, lam = {cfg_row['config']['lam']:g}): test error "
-                                       f"{r['test_error']:.4g} > certificate {r['bound_V4']:.4g}"))
+                    viol.append(_where(sweep, rec, f"{name} ({who}, lam = {cfg_row['config']['lam']:g}): test error "
+                                       f"{r['test_error']:.4g} > certificate {r[key]:.4g}"))
     summary = {k: {"cells": v["cells"], "violations": v["violations"], "vacuous": v["vacuous"],
-                   "tightness": _stats(v["tightness"]), "bound": _stats(v["bound"]), "bound_V1": _stats(v["bound_V1"]),
-                   "test_error": _stats(v["test_error"])}
+                   "tightness": _stats(v["tightness"]), "bound": _stats(v["bound"]), "test_error": _stats(v["test_error"])}
                for k, v in sorted(out.items())}
     return summary, viol
 
@@ -224,12 +223,20 @@ def summarize(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         results[name], v = fn(records)
         violations += v
     if any(True for _ in _data(records)):
-        results["V4_realdata"], v = _realdata(records)
+        results["V4_realdata"], v = _realdata(records, "V4")
+        # V1 >= V4, so V1's violations are among V4's: listed once, under V4
+        results["V1_realdata"], _ = _realdata(records, "V1")
         violations += v
     from qtheory.experiments.looseness import budget_summary, radius_summary, split_summary
 
     results["budget"], results["looseness"] = budget_summary(records), split_summary(records)
     results["oracle_radius"] = radius_summary(records)
+    from qtheory.experiments.scale_summary import summarize_scale
+
+    results["scale"] = summarize_scale(records)
+    violations += [{**v, "what": f"scale: {v['what']} ({v['solution']})", "file": f"{v['sweep']}/cells/{v['cell']}.json",
+                    "seed": v["labels"].get("problem.data.seed"), "solver": v["solution"]}
+                   for v in results["scale"]["violations"]]
     return {
         "sweeps": {name: len(recs) for name, recs in records.items()},
         "results": results,
@@ -291,12 +298,14 @@ def _realdata_means(records) -> dict[str, Any]:
     rows: dict[str, dict[str, list[float]]] = {}
     for _, rec in _data(records):
         res = rec["result"]
-        row = rows.setdefault(res["dataset"], {"qcd_test": [], "ste_test": [], "qcd_V1": [], "ste_V1": []})
+        row = rows.setdefault(res["dataset"], {"qcd_test": [], "ste_test": [], "qcd_V1": [], "ste_V1": [],
+                                               "qcd_V4": [], "ste_V4": []})
         for cfg in res["configs"]:
             row["qcd_test"].append(cfg["test_error"])
             row["ste_test"].append(cfg["ste"]["test_error"])
-            row["qcd_V1"].append(cfg["bound_V1"])
-            row["ste_V1"].append(cfg["ste"]["bound_V1"])
+            for name in ("V1", "V4"):
+                row[f"qcd_{name}"].append(cfg[f"bound_{name}"])
+                row[f"ste_{name}"].append(cfg["ste"][f"bound_{name}"])
     return {name: {"configs": len(r["qcd_test"]), **{f"{k}_mean": float(np.mean(v)) for k, v in r.items()},
                    "qcd_test_higher": int(sum(q > t for q, t in zip(r["qcd_test"], r["ste_test"])))}
             for name, r in sorted(rows.items())}
@@ -432,9 +441,13 @@ def render_markdown(summary: dict[str, Any]) -> str:
                   "certificate V4 median [range] | V1 median [range] | test error median [range] | vacuous (>= 1) |",
                   "|---|---|---|---|---|---|---|---|"]
         for k, r in res["V4_realdata"].items():
+            v1 = res.get("V1_realdata", {}).get(k, {}).get("bound", {"n": 0})
             lines.append(f"| {k} | {r['cells']} | {r['violations']} | {_tight(r['tightness'])} | {_tight(r['bound'])} | "
-                         f"{_tight(r['bound_V1'])} | {_tight(r['test_error'])} | {r['vacuous']} |")
+                         f"{_tight(v1)} | {_tight(r['test_error'])} | {r['vacuous']} |")
         lines.append("")
+    from qtheory.experiments.scale_summary import render_scale
+
+    lines += render_scale(res["scale"]) if "scale" in res else []
     obs = render_observations(summary["observations"])
     if obs:
         lines += ["## Observations", "", *obs, ""]

@@ -18,19 +18,24 @@ Q-CD visited, against L1's radius D(k).  Bounds, every formula from ``qtheory.th
   enumerated, else 0 (the loss is >= 0), so Gamma is an upper bound and A0 stays valid;
 * A and B at beta*_eps = beta* (eps = 0, s = s*) with Gamma = max(0, F(beta^) - F(beta*)); B only when beta^ is
   certified nu-local and L2's hypotheses hold with U = 2;
-* V1 (B kl^{-1}(L_n/B, c) - L*_Q), and the trivial bound B - L*_Q;
+* V1 and V4 (B kl^{-1}(L_n/B, c) - L*_Q, V4 with the exact count), and the trivial bound B - L*_Q;
 * the budget of each bound: its named terms (``Result.terms``, summing to the bound) under ``terms``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
+
+if TYPE_CHECKING:
+    from qtheory.experiments.penalty import ResolvedPenalty
+    from qtheory.populations.sign_problem import SignProblem
+    from qtheory.solve.qcd import QCDResult
 
 DEFAULT_LIMITS = {"max_np": 1e8, "ste_max_np": 1e7, "enumerate_max_work": 1e8}
 
@@ -39,7 +44,7 @@ def _f(x: Any) -> float:
     return float(np.asarray(x))
 
 
-def build(cfg: dict[str, Any]):
+def build(cfg: dict[str, Any]) -> tuple["SignProblem", "ResolvedPenalty"]:
     """(problem, resolved penalty) for a scale cell."""
     from qtheory.experiments.penalty import resolve
     from qtheory.problem import problem_from_config
@@ -67,7 +72,8 @@ def _skip_reason(cfg: dict[str, Any], limits: dict[str, float]) -> str | None:
     return None
 
 
-def _visited(res) -> np.ndarray:
+def visited_points(res: "QCDResult") -> np.ndarray:
+    """Every point a Q-CD run visited, in order: the start, then the codes after each accepted move."""
     codes = res.start_codes.copy()
     out = [codes.copy()]
     for t in res.trace:
@@ -76,12 +82,22 @@ def _visited(res) -> np.ndarray:
     return np.array(out)
 
 
-def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
-             nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
-    from qtheory.experiments.measure import v1_excess_bound
-    from qtheory.theory import A, A0, B, deviation_radius
+def l1_on_points(pb: "SignProblem", points: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """L1 at each point (rows of codes): the exact deviation |L_n - L| and the radius D(||beta||_0)."""
+    from qtheory.theory import deviation_radius
 
-    num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": int(pb.Qsize), "delta": float(delta)}
+    dev = np.abs(np.asarray(pb.empirical_risk(points)) - np.asarray(pb.population_risk(points)))
+    D = np.asarray(deviation_radius(np.count_nonzero(points, axis=1), B=float(pb.loss.B), n=pb.n, p=pb.p,
+                                    Qsize=2 * pb.family.K + 1, delta=delta), dtype=float)
+    return dev, D
+
+
+def _measure(pb: "SignProblem", codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: float, Ln_lower_kind: str,
+             nu: float, local: bool, l2_ok: bool, delta: float) -> dict[str, Any]:
+    from qtheory.experiments.measure import kl_excess_bound
+    from qtheory.theory import A, A0, B, V1, V4, deviation_radius
+
+    num = {"B": float(pb.loss.B), "n": int(pb.n), "p": int(pb.p), "Qsize": 2 * pb.family.K + 1, "delta": float(delta)}
     pen = {"a": pb.penalty.a, "lam": pb.penalty.lam, "d": pb.step}
     s = max(1, pb.family.s_star)
     Ln, L = float(pb.empirical_risk(codes)), float(pb.population_risk(codes))
@@ -90,9 +106,10 @@ def _measure(pb, codes: np.ndarray, *, L_star: float, F_star: float, Ln_lower: f
     excess = L - L_star
     gamma_ln = max(0.0, Ln - Ln_lower)
     gamma_ref = max(0.0, F - F_star)
-    v1, v1_terms, _ = v1_excess_bound(Ln, nnz, num, L_star)
-    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)), "V1": v1, "trivial": num["B"] - L_star}
-    terms: dict[str, dict[str, float]] = {"A0": _terms(A0, Gamma=gamma_ln, **num), "V1": v1_terms}
+    bounds: dict[str, Any] = {"A0": _f(A0.evaluate(Gamma=gamma_ln, **num)), "trivial": num["B"] - L_star}
+    terms: dict[str, dict[str, float]] = {"A0": _terms(A0, Gamma=gamma_ln, **num)}
+    for result in (V1, V4):  # Q = {m d : |m| <= K} contains 0, as V4's exact count needs
+        bounds[result.name], terms[result.name], _ = kl_excess_bound(result, Ln, nnz, num, L_star)
     at = dict(s=s, eps=0.0, Gamma=gamma_ref, **num, **pen)
     if A.check(s=s, p=num["p"], **pen)["d <= a*lam"]:
         bounds["A"], terms["A"] = _f(A.evaluate(**at)), _terms(A, **at)
@@ -110,7 +127,6 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
     from qtheory.solve.certify import check_l2_hypotheses
     from qtheory.solve.qcd import qcd
     from qtheory.solve.sign_smoothness import U_UPPER
-    from qtheory.theory import deviation_radius
 
     cfg = cell.config
     limits = {**DEFAULT_LIMITS, **cfg.get("limits", {})}
@@ -126,7 +142,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
     F_star = float(pb.objective(fam.teacher, "penalized"))
     n, p = pb.n, pb.p
     instance = {"p": p, "n": n, "s_star": fam.s_star, "K": fam.K, "d": fam.d, "sigma": fam.sigma, "B": pb.loss.B,
-                "Qsize": pb.Qsize, "a": pb.penalty.a, "lam": pb.penalty.lam, "nu": nu, "nu_limit": l2.nu_limit,
+                "Qsize": 2 * fam.K + 1, "a": pb.penalty.a, "lam": pb.penalty.lam, "nu": nu, "nu_limit": l2.nu_limit,
                 "U_bound": U_UPPER, "L2_hypotheses": l2.holds, "L_star": L_star, "F_star": F_star,
                 "teacher_Ln": float(pb.empirical_risk(fam.teacher))}
     runs: dict[str, tuple[np.ndarray, bool, np.ndarray | None, dict]] = {}
@@ -134,11 +150,11 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
         if start == "ste" and n * p > limits["ste_max_np"]:
             continue
         res = qcd(pb, nu, start=start, seed=0)
-        runs[f"qcd-{start}"] = (res.codes, bool(res.local and not res.hit_cap), _visited(res),
+        runs[f"qcd-{start}"] = (res.codes, bool(res.local and not res.hit_cap), visited_points(res),
                                 {"moves": res.moves, "sweeps": res.sweeps, "F0": res.F0,
                                  "start_nnz": int(np.count_nonzero(res.start_codes))})
     Ln_lower, lower_kind = 0.0, "0 (L_n >= 0)"
-    if p * math.log(pb.Qsize) + math.log(n) <= math.log(limits["enumerate_max_work"]):  # |Q|^p n <= limit
+    if p * math.log(2 * fam.K + 1) + math.log(n) <= math.log(limits["enumerate_max_work"]):  # |Q|^p n <= limit
         from qtheory.solve.enumerate import enumerate_exact
 
         q = enumerate_exact(pb, progress=False)
@@ -151,9 +167,7 @@ def run_scale_cell(cell: Cell, *, version: int) -> dict[str, Any]:
                      local=local and label != "erm", l2_ok=l2.all_hold, delta=delta)
         m.update(info, certified_local=bool(local))
         if visited is not None:
-            dev = np.abs(np.asarray(pb.empirical_risk(visited)) - np.asarray(pb.population_risk(visited)))
-            D = np.asarray(deviation_radius(np.count_nonzero(visited, axis=1), B=float(pb.loss.B), n=n, p=p,
-                                            Qsize=pb.Qsize, delta=delta), dtype=float)
+            dev, D = l1_on_points(pb, visited, delta)
             m["L1_visited"] = {"points": int(len(visited)), "max_ratio": float(np.max(dev / D)),
                                "held": bool(np.all(dev <= D))}
         solutions[label] = m

@@ -35,24 +35,16 @@ from typing import Any
 
 import numpy as np
 
-from qtheory.validation import check_choice, check_positive_int, check_positive_real, check_scalar
+from qtheory.validation import (MEMORY_LIMIT_BYTES, check_choice, check_memory, check_positive_int,
+                                check_positive_real, check_scalar)
 
 NOISES = ("gaussian", "two_point")
 #: the largest p accepted by the family (the sample and the codes are O(p) and O(n p))
 MAX_P = 10_000_000
 #: the largest K accepted (2K groups of coordinates in E1)
 MAX_K = 1_000
-#: default memory limit for one allocation of the family (the training signs, a batch of codes)
-MEMORY_LIMIT_BYTES = 4 * 2**30
 #: below this many multiply-adds a convolution is direct (exact summation order), above it uses the FFT
 _DIRECT_CONVOLUTION = 2_000_000
-
-
-def check_memory(nbytes: float, what: str, key: str, limit: float = MEMORY_LIMIT_BYTES) -> None:
-    """Refuse an allocation estimated at ``nbytes`` above ``limit``, naming the key that sets its size."""
-    if nbytes > limit:
-        raise ValueError(f"{key}: {what} would need about {nbytes / 2**30:.3g} GiB, over the limit of "
-                         f"{limit / 2**30:.3g} GiB; reduce {key}")
 
 
 def binomial_sum_pmf(counts: np.ndarray) -> np.ndarray:

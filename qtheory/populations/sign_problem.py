@@ -32,7 +32,7 @@ from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.populations.rademacher import MAX_P, NOISES, RademacherFamily, draw_teacher, is_symmetric_grid
 from qtheory.problem import Penalty, Problem
-from qtheory.validation import check_choice, check_positive_int, check_positive_real
+from qtheory.validation import check_choice, check_memory, check_positive_int, check_positive_real
 
 #: columns of X converted to float64 at a time
 _CHUNK_ENTRIES = 4_000_000
@@ -52,6 +52,14 @@ class SignProblem(Problem):
     @property
     def step(self) -> float:
         return float(self.family.d)
+
+    def signs32(self) -> np.ndarray:
+        """The signs as float32 (p, n), exact; computed once and kept (4 n p bytes, refused above the limit)."""
+        cached = getattr(self, "_signs32", None)
+        if cached is None:
+            check_memory(4.0 * self.p * self.n, "a float32 copy of the signs", "data.n")
+            cached = self._signs32 = self.Xt.astype(np.float32)
+        return cached
 
     def sign_products(self, codes: Any) -> np.ndarray:
         """Z = X m for codes (p,) -> (n,) or (M, p) -> (M, n), exact integers in float64."""

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from qtheory.problem import Problem
-from qtheory.validation import check_positive_int, check_positive_real
+from qtheory.validation import check_memory, check_positive_int, check_positive_real
 
 #: above this many flops for the 2p reference forward passes, certify_local screens incrementally first
 REFERENCE_FLOPS = 2e9
@@ -139,6 +139,8 @@ def certify_local(problem: Problem, codes: Any, nu: float, *, method: str = "aut
         keep = ev.needs_reference(cands, nu)
         js, dirs, new = cands.j[keep], cands.direction[keep], cands.new_index[keep]
     if js.size:
+        check_memory(8.0 * js.size * problem.p, f"a batch of {js.size} neighbour code vectors", "method",
+                     remedy="use method 'auto'")
         batch = np.repeat(codes[None, :], js.size, axis=0)
         for r, (j, t) in enumerate(zip(js.tolist(), new.tolist())):
             batch[r, j] = problem.param_grids[j].codes[t]

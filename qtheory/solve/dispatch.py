@@ -42,6 +42,10 @@ def solve_problem(
         time_limit = check_positive_real(time_limit, "time_limit")
     if objective == "penalized" and problem.penalty is None:
         raise ValueError("objective 'penalized' needs a [penalty] table (a, lam) in the problem file")
+    from qtheory.populations.sign_problem import is_sign_problem
+
+    if objective == "population" and is_sign_problem(problem):  # E2: the teacher minimizes L over Q^p
+        return _teacher_solution(problem)
     if objective == "population" and problem.population is None:
         raise ValueError("objective 'population' needs a finite population (data.kind 'teacher', or n with csv)")
     if method == "auto":
@@ -139,3 +143,12 @@ def _run_solver(problem: Problem, objective: str, method: str, time_limit: float
         data.X, data.y, problem.param_grids, hidden=net.layers[1], loss=problem.loss.kind, B=B,
         weights=weights, bias=net.bias, time_limit=time_limit, objective_name=objective,
     )
+
+
+def _teacher_solution(problem: Problem) -> Solution:
+    """argmin L over Q^p for the analytic population: beta* by E2 (refused where E2's hypothesis fails)."""
+    L_star = problem.L_star()
+    codes = problem.family.teacher.copy()
+    return Solution(codes=codes, weights=problem.values(codes), objective=L_star, objective_name="population",
+                    method="E2", certified=True, status="proof (THEORY.md E2)",
+                    info={"L_of_codes_by_E1": float(problem.population_risk(codes))})

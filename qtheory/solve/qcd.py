@@ -185,7 +185,7 @@ def qcd(
     if is_sign_problem(problem):  # all moves scored from the residual: qtheory.solve.qcd_signs
         from qtheory.solve.qcd_signs import qcd_signs
 
-        return qcd_signs(problem, nu, codes0, start_name, order, seed, max_moves, progress)
+        return QCDResult(**qcd_signs(problem, nu, codes0, start_name, order, seed, max_moves, progress))
     with single_thread_blas():
         return _qcd(problem, nu, codes0, start_name, order, seed, max_moves, progress)
 

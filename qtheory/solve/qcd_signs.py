@@ -54,9 +54,10 @@ def _certificate(state: SignState, nu: float) -> Certificate:
 
 def qcd_signs(problem: SignProblem, nu: float, codes0: np.ndarray, start_name: str, order: str,
               seed: int | None, max_moves: int | None,
-              progress: Callable[[dict[str, Any]], None] | None = None) -> Any:
-    """Q-CD from ``codes0`` (arguments as :func:`qtheory.solve.qcd.qcd`); returns a ``QCDResult``."""
-    from qtheory.solve.qcd import QCDResult
+              progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Q-CD from ``codes0`` (arguments as :func:`qtheory.solve.qcd.qcd`); returns the fields of its
+    ``QCDResult``."""
+    import qtheory.theory  # noqa: F401  (sympy: a one-time import, kept out of the timing)
 
     t0 = time.perf_counter()
     state = SignState(problem, codes0)
@@ -78,7 +79,7 @@ def qcd_signs(problem: SignProblem, nu: float, codes0: np.ndarray, start_name: s
         if hit_cap or counter["moves"] == before:
             break
     cert = _certificate(state, nu)
-    return QCDResult(
+    return dict(
         codes=state.codes.copy(), F=cert.F, F0=F0, moves=counter["moves"], trace=trace, local=cert.local,
         hit_cap=hit_cap, start_codes=np.asarray(codes0, dtype=np.int64), nu=nu, start=start_name, order=order,
         seed=seed, sweeps=counter["sweeps"], evaluations=counter["evaluations"],

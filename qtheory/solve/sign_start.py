@@ -5,7 +5,7 @@ rounded codes q(w) (``Grid.round``, half-to-even), backward pass as if q were th
 the unclipped squared loss (1/n) sum_i (x_i.q(w) - y_i)^2 plus, for ``"ste"``, the MCP penalty of the
 *latent* weights P(w) (gradient sign(w) (lam - |w|/a)_+), which pulls small weights below d/2 so that they
 round to 0: a sparse start.  ``"round"`` trains the float weights (forward with w itself, no penalty) and
-rounds them.  Weights stay in [-R, R].  Each step costs two products with a float32 copy of the signs (4 n p bytes, refused above the memory limit).
+rounds them.  Weights stay in [-R, R].  Each step costs two products with the float32 copy of the signs (``SignProblem.signs32``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Callable
 
 import numpy as np
 
-from qtheory.populations.rademacher import check_memory
 from qtheory.populations.sign_problem import SignProblem
 
 DEFAULT_EPOCHS = 40
@@ -30,8 +29,7 @@ def sign_warm_start(problem: SignProblem, kind: str, *, seed: int = 0, epochs: i
     grid = problem.param_grids[0]
     R, d = grid.R, problem.step
     y, n = problem.train.y, problem.n
-    check_memory(4.0 * problem.p * n, "a float32 copy of the signs for the warm start", "data.n")
-    Xt = problem.Xt.astype(np.float32)  # +-1 exactly; training needs no more precision than float32
+    Xt = problem.signs32()  # +-1 exactly; training needs no more precision than float32
     rng = np.random.default_rng(seed)
     w = 1e-3 * d * rng.standard_normal(problem.p)
     m1, m2 = np.zeros_like(w), np.zeros_like(w)

@@ -11,8 +11,10 @@ from qtheory.experiments.plots import (
     f6_realdata,
     f7_pareto,
     f8_looseness,
+    f9_sparse_dense,
 )
 
-FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata, f7_pareto, f8_looseness)
+FIGURES = (f1_excess_vs_n, f2_threshold, f3_qcd, f4_gamma, f5_complexity, f6_realdata, f7_pareto, f8_looseness,
+           f9_sparse_dense)
 
 __all__ = ["FIGURES"]

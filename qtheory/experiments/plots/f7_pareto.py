@@ -63,14 +63,14 @@ def draw(results: list[dict[str, Any]], out_dir: str | Path, name: str = NAME) -
         ax.plot(means[front, 0], means[front, 1], "-", color="black", lw=1.0, label="Pareto front (seed means)")
         ax.plot([r["bound_V4"] for r in runs], [r["test_error"] for r in runs], "*", color="black", ms=6,
                 label="chosen (train-only rule)")
-        ax.set_xlim(0, 1.02)
+        ax.set_xlim(0, min(1.02, 1.1 * max(max(row["bound_V4"], row["ste"]["bound_V4"]) for row in rows)))
         ax.set_ylim(0, max(0.2, 1.1 * max(row["test_error"] for row in rows)))
         ax.set_xlabel("V4 certificate (0-1 error, with ln M)")
         ax.set_ylabel("test error")
         M = int(np.median([r["M"] for r in runs]))
         style.panel_label(ax, f"({'abcdefgh'[i]}) {Path(dataset).stem}: {len(runs)} runs, M = {M}")
     if datasets:
-        axes[0].legend(loc="upper left")
+        axes[0].legend(loc="best")
     return style.save(fig, out_dir, name)
 
 
