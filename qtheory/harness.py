@@ -27,7 +27,8 @@ population (see :meth:`qtheory.sequential.RateTest.suspicion`, at most ``space.s
 ``space.resamples`` more.  These rules only decide where samples go: the test is valid under any of them.
 
 Budget.  ``max_examples`` bounds the examples (shrinking aside) and, with no ``budget`` given, nothing
-depends on the clock: the same variant and seed give the same verdict on any machine and under any load.
+depends on the clock: the same variant and seed give the same verdict on any machine and under any load
+(within one program: hypothesis also draws constants of the project modules loaded in the process).
 Otherwise ``budget`` seconds bound the search (default 60).
 
 Honest numbers.  ``min_slack``, ``checks`` and the nearest miss count only solutions of the claim's kind,
