@@ -11,7 +11,7 @@ from proofs_check.core import Outcome, Step
 from proofs_check.runner import run_steps
 
 #: modules in the order of docs/theory.md
-MODULES = ("setting", "l1", "a0", "a", "l2", "b", "c", "v1", "v2", "v3", "v4")
+MODULES = ("setting", "l1", "a0", "a", "l2", "b", "c", "v1", "v2", "v3", "v4", "hypotheses")
 
 
 def all_steps() -> list[Step]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs_check.core import HYPOTHESIS
 from qtheory.theory import A_CONST, C0_CONST, radius
 from qtheory.theory.symbols import Gamma, a, eps, k, lam, s
 
@@ -33,6 +34,25 @@ def slacks(c: sp.Expr, name: str) -> dict[str, sp.Expr]:
         "L(beta*_eps) <= L*_Q + eps (definition)": L_Q + eps - L_r,
         "D(k) <= sqrt(A k) + sqrt(C0) (setting)": sp.sqrt(A_CONST * k) + sp.sqrt(C0_CONST) - radius(k),
         f"sqrt(A k) - {name} k <= A/(4 {name})": A_CONST / (4 * c) - (sp.sqrt(A_CONST * k) - c * k),
+    }
+
+
+def requires(name: str, penalty_step: str, am_gm_step: str) -> dict[str, str]:
+    """What makes each slack of :func:`slacks` >= 0: a hypothesis, or a step ("RESULT / name") of the run.
+
+    ``penalty_step`` proves P(beta^) >= c k, ``am_gm_step`` proves sqrt(A k) - c k <= A/(4c).
+    """
+    l1 = "L1 / inversion: 2 exp(-2 n D(k)^2 / B^2) = delta'_k"
+    return {
+        "comparison (hypothesis): F(beta*_eps) + Gamma - F(beta^)": HYPOTHESIS,
+        "L1 at beta^": l1,
+        "L1 at beta*_eps": l1,
+        "D nondecreasing, k_r <= s (setting)": "setting / D(k+1)^2 - D(k)^2 = A (D nondecreasing in k)",
+        "P(beta*_eps) <= s a lam^2/2 (MCP cap, setting)": "setting / MCP: P <= a lam^2/2 on [0, a lam]",
+        f"P(beta^) >= {name} k": penalty_step,
+        "L(beta*_eps) <= L*_Q + eps (definition)": HYPOTHESIS,
+        "D(k) <= sqrt(A k) + sqrt(C0) (setting)": "setting / sqrt(A k + C0) <= sqrt(A k) + sqrt(C0)",
+        f"sqrt(A k) - {name} k <= A/(4 {name})": am_gm_step,
     }
 
 

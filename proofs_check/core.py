@@ -18,6 +18,18 @@ Methods, and what "pass" means for each:
 
 When a ``sign`` or ``identity`` step is not proved, random admissible points are tried; a counterexample
 found is reported in the detail.
+
+Premises and conclusion.  A step's premises are its substitution (the hypotheses, parametrized) and the
+symbols' assumptions; its conclusion is the identity or inequality it states.  A step that cannot fail is an
+error of the checker, reported as FAILED with "checker error":
+
+- the conclusion is true *as built*: sympy's automatic evaluation already made lhs - rhs the number 0 (e.g.
+  M (delta'/M) = delta'), before any simplification or premise.  An identity whose left side is *computed*
+  by the step (a callable: a toolkit value, a derivative, an integral, a limit) is exempt: the computation
+  is what the step checks, and it can come out different;
+- a premise is not used: with a substitution, the conclusion is already proved without it;
+- the premise is the conclusion: after the substitution the expression whose sign is claimed is a single
+  symbol (the parametrization restates the claim, e.g. t - d >= 0 with t = d + x).
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ from typing import Callable, Iterable, Mapping
 import sympy as sp
 
 PROVED, CHECKED, CITED, FAILED = "proved", "checked", "cited", "FAILED"
+#: the justification of a slack that is a hypothesis of the result (or a definition)
+HYPOTHESIS = "hypothesis"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,12 @@ class Step:
     name: str
     method: str
     run: Callable[[], Outcome]
+    #: "RESULT / step name" of steps this one relies on (each must be present and pass in the same run)
+    requires: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.result} / {self.name}"
 
     def outcome(self) -> Outcome:
         try:
@@ -113,16 +133,38 @@ def _sub(expr: sp.Expr, subs: Mapping[sp.Symbol, sp.Expr] | None) -> sp.Expr:
     return sp.sympify(expr).subs(subs) if subs else sp.sympify(expr)
 
 
+def _true_as_built(diff: sp.Expr) -> bool:
+    """lhs - rhs is already the number 0 after sympy's automatic evaluation (no simplification)."""
+    return sp.sympify(diff) == 0
+
+
+def _restates(expr: sp.Expr) -> bool:
+    """After the substitution, the expression is a single symbol: its sign is the premise itself."""
+    return isinstance(sp.sympify(expr), sp.Symbol)
+
+
+def checker_error(why: str) -> Outcome:
+    return Outcome(FAILED, f"checker error: {why}")
+
+
 def _subs_text(subs: Mapping[sp.Symbol, sp.Expr] | None) -> str:
     return "; ".join(f"{k} = {v}" for k, v in subs.items()) if subs else ""
 
 
 # ---- step builders --------------------------------------------------------------------------------
-def identity(result: str, name: str, lhs: sp.Expr, rhs: sp.Expr, subs: Mapping | None = None) -> Step:
-    """Step: lhs == rhs (after ``subs``), by sympy simplification to 0."""
+def identity(
+    result: str, name: str, lhs: sp.Expr | Callable[[], sp.Expr], rhs: sp.Expr, subs: Mapping | None = None
+) -> Step:
+    """Step: lhs == rhs (after ``subs``), by sympy simplification to 0.  ``lhs`` may be a callable that
+    computes the left side (see the module docstring)."""
 
     def run() -> Outcome:
-        diff = _sub(lhs, subs) - _sub(rhs, subs)
+        left = lhs() if callable(lhs) else lhs
+        if not callable(lhs) and _true_as_built(sp.sympify(left) - sp.sympify(rhs)):
+            return checker_error("conclusion true as built (cannot fail)")
+        if subs and is_zero(sp.sympify(left) - sp.sympify(rhs)):
+            return checker_error("premise unused: the identity holds without the substitution")
+        diff = _sub(left, subs) - _sub(rhs, subs)
         if is_zero(diff):
             return Outcome(PROVED, _subs_text(subs))
         return Outcome(FAILED, counterexample(diff, lambda v: abs(v) > 1e-9) or "not reduced to 0")
@@ -135,6 +177,10 @@ def sign(result: str, name: str, expr: sp.Expr, subs: Mapping | None = None, str
 
     def run() -> Outcome:
         e = _sub(expr, subs)
+        if subs and _restates(e):
+            return checker_error(f"the premise is the conclusion (the expression becomes {e})")
+        if subs and sign_decided(expr, strict):
+            return checker_error("premise unused: the sign is decided without the substitution")
         if sign_decided(e, strict):
             return Outcome(PROVED, _subs_text(subs))
         bad = (lambda v: v <= 0) if strict else (lambda v: v < -1e-12)
@@ -150,6 +196,10 @@ def certificate(
 
     def run() -> Outcome:
         e, c = _sub(expr, subs), _sub(cert, subs)
+        if _restates(e):
+            return checker_error(f"the premise is the conclusion (the expression becomes {e})")
+        if subs and sign_decided(expr, strict):
+            return checker_error("premise unused: the sign is decided without the substitution")
         if not is_zero(e - c):
             return Outcome(FAILED, "expression != certificate; " + counterexample(e - c, lambda v: abs(v) > 1e-9))
         if not sign_decided(c, strict):
@@ -179,15 +229,26 @@ def linear_certificate(
     bound: sp.Expr,
     slacks: Mapping[str, sp.Expr],
     subs: Mapping | None = None,
+    requires: Mapping[str, str] | None = None,
 ) -> Step:
-    """Step: target == bound - sum(slacks) (after ``subs``), so target <= bound once every slack is >= 0."""
+    """Step: target == bound - sum(slacks) (after ``subs``), so target <= bound once every slack is >= 0.
+
+    ``requires`` maps each slack's label to what makes it >= 0: ``"hypothesis"`` (a hypothesis of the
+    result, or the definition of a quantity), or ``"RESULT / step name"`` of a step that must exist and pass
+    in the same run (checked by :func:`proofs_check.runner.run_steps`).  A slack without an entry is an error.
+    """
+    requires = dict(requires or {})
 
     def run() -> Outcome:
+        missing = [label for label in slacks if label not in requires]
+        if missing:
+            return checker_error("no justification for the slack(s) " + "; ".join(missing))
         if is_zero(_sub(target - (bound - sum(slacks.values())), subs)):
-            return Outcome(PROVED, "slacks >= 0: " + "; ".join(slacks))
+            return Outcome(PROVED, "slacks >= 0: " + "; ".join(f"{k} [{v}]" for k, v in requires.items()))
         return Outcome(FAILED, "target != bound - sum of slacks")
 
-    return Step(result, name, "linear certificate", run)
+    return Step(result, name, "linear certificate", run, requires=tuple(
+        v for v in requires.values() if v != HYPOTHESIS))
 
 
 def exhaustive(result: str, name: str, scope: str, check: Callable[[], tuple[bool, str]]) -> Step:

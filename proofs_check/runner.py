@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Iterable, TextIO
 
-from proofs_check.core import Outcome, Step
+from proofs_check.core import FAILED, Outcome, Step
 
 
 def run_steps(steps: Iterable[Step], out: TextIO | None = None, verbose: bool = False) -> int:
@@ -14,10 +14,18 @@ def run_steps(steps: Iterable[Step], out: TextIO | None = None, verbose: bool = 
     none failed, 1 otherwise."""
     out = sys.stdout if out is None else out
     rows: list[tuple[Step, Outcome, float]] = []
+    steps = list(steps)
     for step in steps:
         t0 = time.perf_counter()
         outcome = step.outcome()
         rows.append((step, outcome, time.perf_counter() - t0))
+    passed = {s.key for s, o, _ in rows if o.ok}
+    known = {s.key for s in steps}
+    for i, (step, outcome, secs) in enumerate(rows):
+        gone = [r for r in step.requires if r not in passed]
+        if outcome.ok and gone:
+            why = "; ".join(f"{r} ({'failed' if r in known else 'no such step'})" for r in gone)
+            rows[i] = (step, Outcome(FAILED, f"a slack rests on a step that did not pass: {why}"), secs)
     w_res = max([6] + [len(s.result) for s, _, _ in rows])
     w_step = max([4] + [len(s.name) for s, _, _ in rows])
     w_meth = max([6] + [len(s.method) for s, _, _ in rows])
@@ -32,6 +40,10 @@ def run_steps(steps: Iterable[Step], out: TextIO | None = None, verbose: bool = 
     counts = {k: sum(1 for _, o, _ in rows if o.status == k) for k in ("proved", "checked", "cited", "FAILED")}
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     print(f"\n{len(rows)} steps: {summary}", file=out)
+    methods: dict[str, int] = {}
+    for s, _, _ in rows:
+        methods[s.method] = methods.get(s.method, 0) + 1
+    print("steps per method: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())), file=out)
     if failed:
         print("failed: " + "; ".join(f"{s.result} / {s.name}" for s in failed), file=out)
     return 1 if failed else 0

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from proofs_check.core import Step, exhaustive, identity, linear_certificate
+from proofs_check.core import HYPOTHESIS, Step, exhaustive, identity, linear_certificate
 from qtheory.theory import V3
 from qtheory.theory.symbols import Linf, d
 
@@ -36,6 +36,9 @@ STEPS: list[Step] = [
     linear_certificate(RESULT, "L(round beta) <= L(beta) + M_inf d/2", L_round - L_beta, Linf * d / 2,
                        {"Lipschitz: L(beta) + M_inf |round beta - beta|_inf - L(round beta)":
                         L_beta + Linf * dist - L_round,
-                        "rounding: M_inf (d/2 - |round beta - beta|_inf)": Linf * (d / 2 - dist)}),
-    identity(RESULT, "toolkit's V3 value is M_inf d/2", V3.value, Linf * d / 2),
+                        "rounding: M_inf (d/2 - |round beta - beta|_inf)": Linf * (d / 2 - dist)},
+                       requires={"Lipschitz: L(beta) + M_inf |round beta - beta|_inf - L(round beta)": HYPOTHESIS,
+                                 "rounding: M_inf (d/2 - |round beta - beta|_inf)":
+                                     f"{RESULT} / nearest grid point within d/2 on [-R, R]"}),
+    identity(RESULT, "toolkit's V3 value is M_inf d/2", lambda: V3.value, Linf * d / 2),
 ]

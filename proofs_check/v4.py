@@ -74,10 +74,8 @@ def _v4_le_v1() -> tuple[bool, str]:
 STEPS: list[Step] = [
     exhaustive(RESULT, "#{||beta||_0 = k} = C(p,k)(|Q|-1)^k (0 in Q)", "all of Q^p, p <= 5, |Q| <= 7, |Q|^p <= 20000",
                _count_by_enumeration),
-    identity(RESULT, "the C(p,k)(|Q|-1)^k points with k non-zeros get delta'_k each: delta'/((p+1)M) in all",
-             COUNT * DELTA_K, delta / ((p + 1) * M)),
     identity(RESULT, "union: summed over k = 0..p and the M configurations, delta'",
-             M * sp.summation(delta / ((p + 1) * M), (k, 0, p)), delta),
+             lambda: M * sp.summation(delta / ((p + 1) * M), (k, 0, p)), delta),
     exhaustive(RESULT, "union: sum over every point of Q^p of delta'_k = delta' exactly", "exact rationals",
                _union_exact),
     identity(RESULT, "complexity: ln(2 sqrt(n)/delta'_k)/n is the toolkit's V4 complexity",

@@ -170,14 +170,15 @@ def penalized_failure(
 
 
 # ---------------------------------------------------------------------------------------------- V1
-def v1_failure(n: int, K: int, delta: float, mus: np.ndarray, shrink: float = 1.0, M: int = 1) -> tuple[float, float]:
-    """V1 fails: some beta has L(beta) > L_n + shrink * (kl^{-1}(L_n, c(k)) - L_n), Bernoulli(mu) bits
-    independent across the points of Q^1 (|Q| = 2K+1) and across M configurations (V2's ln M in c(k)).
-    Returns (the largest failure probability over ``mus``, the mu attaining it)."""
+def v1_failure(n: int, K: int, delta: float, mus: np.ndarray, shrink: float = 1.0, M: int = 1,
+               name: str = "V1") -> tuple[float, float]:
+    """V1 (or V4, ``name``) fails: some beta has L(beta) > L_n + shrink * (kl^{-1}(L_n, c(k)) - L_n),
+    Bernoulli(mu) bits independent across the points of Q^1 (|Q| = 2K+1) and across M configurations (V2's
+    ln M in c(k)).  Returns (the largest failure probability over ``mus``, the mu attaining it)."""
     q = np.arange(n + 1) / n
     shrunk = []
     for k in (0, 1):
-        cert = RESULTS["V1"].evaluate(Ln=q, k=k, n=n, p=1, Qsize=2 * K + 1, delta=delta, M=M)
+        cert = RESULTS[name].evaluate(Ln=q, k=k, n=n, p=1, Qsize=2 * K + 1, delta=delta, M=M)
         shrunk.append(q + shrink * (np.asarray(cert, dtype=float) - q))
     best, arg = -1.0, float(mus[0])
     for mu in np.asarray(mus, dtype=float):

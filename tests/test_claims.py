@@ -41,8 +41,12 @@ def _report(name: str, c_star: float, detail: str = "") -> None:
 # ============================================================================================== probabilistic
 def _penalized(name: str, K: int, pays: bool):
     n, delta = 1000, 1e-4
-    cap = 0.2 if pays else 0.35 * float(np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1)))
-    return (lambda c: penalized_failure(name, n, K, delta, cap, c, reference_pays=pays)[0]), delta
+
+    def fail(c: float) -> float:
+        cap = 0.2 if pays else 0.35 * float(np.sqrt(quantity("A", B=1, n=n, p=1, Qsize=2 * K + 1)))
+        return penalized_failure(name, n, K, delta, cap, c, reference_pays=pays)[0]
+
+    return fail, delta
 
 
 MUS = np.geomspace(1e-3, 0.5, 16)
@@ -70,6 +74,9 @@ CASES = {
     "V1-M-1e6": ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, M=10**6)[0]), 0.01, 0.85),
     "V2-M-1e6": ((lambda c: v2_failure(10_000, 1, 0.01, 10**6, c)), 0.01, 0.9),
 }
+if "V4" in RESULTS:  # V1 with the exact count C(p,k)(|Q|-1)^k
+    CASES["V4"] = ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, name="V4")[0]), 0.01, 0.8)
+    CASES["V4-M-1e6"] = ((lambda c: v1_failure(1000, 10**6, 0.01, MUS, c, M=10**6, name="V4")[0]), 0.01, 0.85)
 
 
 @pytest.mark.claim
@@ -117,19 +124,23 @@ def _l2_claim_holds(problem: Problem, code: int, nu: float) -> tuple[bool, dict]
     return bool(beta > hyp.threshold and pen >= hyp.c_Q), info
 
 
-def _symmetric_about_code_1() -> Problem:
-    """F symmetric about code 1 (d <= beta <= a lam - d): F'(d) = 0 on [0, a lam]."""
-    return _one_weight(D_STEP * (1 - 1 / (2 * A_PEN)) + LAM / 2)
+def _symmetric_about_code_1(a: float = A_PEN) -> Problem:
+    """F symmetric about code 1 (d <= beta <= a lam - d, a lam = 2.5 d): F'(d) = 0 on [0, a lam]."""
+    lam = 2.5 * D_STEP / a
+    return _one_weight(D_STEP * (1 - 1 / (2 * a)) + lam / 2, a=a, lam=lam)
 
 
 @pytest.mark.claim
-def test_L2_nu_limit_is_exactly_tight():
+@pytest.mark.parametrize("a", [A_PEN, 0.25])
+def test_L2_nu_limit_is_exactly_tight(a):
     """F symmetric about code 1: both neighbours are exactly (1/a - U) d^2/2 below, so code 1 is nu-local iff
-    nu >= (1/a - U) d^2/2.  Every nu below the toolkit's limit must leave it non-local; L2 with the limit
-    (1/a - U) d^2 (no /2) accepts nu = 0.75 (1/a - U) d^2 and fails."""
-    pb = _symmetric_about_code_1()
+    nu >= (1/a - U) d^2/2.  Every nu below the toolkit's limit (and at it: the hypothesis is strict) must leave
+    the claim true; L2 with the limit (1/a - U) d^2 (no /2) accepts nu = 0.75 (1/a - U) d^2 and fails.  With
+    a = 1/4 every number is a dyadic rational (U_Q = 2, the limit d^2 and F are exact in floating point), so
+    nu equal to the limit is tested exactly."""
+    pb = _symmetric_about_code_1(a)
     limit = check_l2_hypotheses(pb, grid_smoothness(pb, exact=True), 0.0).nu_limit
-    for frac in (0.0, 0.5, 0.75, 0.9, 0.99, 0.999999):
+    for frac in (0.0, 0.5, 0.75, 0.9, 0.99, 0.999999, 1.0):
         ok, info = _l2_claim_holds(pb, 1, frac * limit)
         assert ok, f"L2 fails at nu = {frac} x the toolkit's limit: {info}"
 

@@ -67,7 +67,16 @@ def planted(monkeypatch, tmp_path) -> Path:
 
 
 def _violated_cells(cells: Path) -> int:
-    return sum(json.loads(p.read_text())["bounds"]["A0"]["violated"] for p in cells.glob("[!.]*.json"))
+    """Cells whose A0 entry is flagged violated; every flag of A0, A and B must equal excess > value."""
+    count = 0
+    for path in cells.glob("[!.]*.json"):
+        rec = json.loads(path.read_text())
+        excess = rec["solution"]["excess"]
+        for name, entry in rec["bounds"].items():
+            if name in ("A0", "A", "B"):
+                assert entry["violated"] == (excess > entry["value"]), (path.name, name, excess, entry)
+        count += rec["bounds"]["A0"]["violated"]
+    return count
 
 
 def test_planted_false_bound_shows_in_cells_report_and_exit_status(planted, tmp_path, capsys):

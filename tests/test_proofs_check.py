@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import subprocess
@@ -27,8 +28,9 @@ def test_every_step_passes_and_exit_code_zero():
     assert "0 FAILED" in done.stdout
     header = done.stdout.splitlines()[0].split()
     assert header == ["result", "step", "method", "outcome"]
-    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4"):
+    for module in ("L1", "A0", "A", "L2", "B", "C", "V1", "V2", "V3", "V4", "hypotheses"):
         assert f"\n{module} " in done.stdout
+    assert "steps per method: " in done.stdout and "checker error" not in done.stdout
 
 
 def _run(steps):
@@ -84,3 +86,51 @@ def test_planted_step_in_a_module_makes_main_fail(monkeypatch, capsys):
     monkeypatch.setattr(l2, "STEPS", [*l2.STEPS, bad])
     assert proofs_check.main([]) == 1
     assert "failed: L2 / planted: c_Q = a lam^2/2" in capsys.readouterr().out
+
+
+def test_a_false_step_of_each_kind_fails_and_checker_errors_are_reported():
+    """One planted false step per method, and one step per kind of checker error (a step that cannot fail)."""
+    from proofs_check.core import HYPOTHESIS, certificate, numeric_grid
+
+    x, y = sp.symbols("x y", positive=True)
+    delta, M = sp.symbols("delta M", positive=True)
+    planted = {
+        "identity": identity("planted", "(x + y)^2 = x^2 + y^2", (x + y) ** 2, x**2 + y**2),
+        "sign": sign("planted", "x - y >= 0", x - y),
+        "certificate": certificate("planted", "x - y = (x - y)^2 >= 0", x - y, (x - y) ** 2),
+        "squares": squares("planted", "sqrt(x + y) <= sqrt(x)", sp.sqrt(x + y), sp.sqrt(x)),
+        "linear certificate": linear_certificate("planted", "x <= y", x, y, {"y": y}, requires={"y": HYPOTHESIS}),
+        "exhaustive": exhaustive("planted", "every n <= 3 is even", "n <= 3",
+                                 lambda: (all(n % 2 == 0 for n in range(4)), "n = 1")),
+        "numeric grid": numeric_grid("planted", "exp(t) <= 1 + t", "t in [0, 1]",
+                                     lambda: (all(np.exp(t) <= 1 + t for t in np.linspace(0, 1, 5)), "")),
+        # checker errors: steps that cannot fail
+        "true as built": identity("planted", "M (delta/M) = delta", M * (delta / M), delta),
+        "premise unused": identity("planted", "x + y - y = x", x + y - y + 0 * x, x, {y: x}),
+        "premise is the conclusion": certificate("planted", "t - x >= 0 with t = x + y", (x + y) - x, y),
+        "slack without justification": linear_certificate("planted", "x <= x + y", x, x + y, {"y": y}),
+        "slack on a missing step": linear_certificate("planted", "x <= x + y", x, x + y, {"y": y},
+                                                      requires={"y": "nowhere / no such step"}),
+    }
+    for kind, step in planted.items():
+        code, table = _run([step])
+        assert code == 1, f"the planted {kind} step passed:\n{table}"
+        if kind in ("true as built", "premise unused", "premise is the conclusion", "slack without justification"):
+            assert "checker error" in table, (kind, table)
+    assert "steps per method:" in _run([planted["sign"]])[1]
+
+
+def test_hypothesis_objects_are_checked_against_the_statements(monkeypatch):
+    """A weakened L2 hypothesis (nu <= instead of nu <) or a missing one fails the hypotheses step."""
+    from proofs_check import hypotheses
+    from qtheory.theory import L2
+
+    (step_l2, step_all) = hypotheses.STEPS
+    assert step_l2.outcome().ok and step_all.outcome().ok
+    weak = dict(hypotheses.L2_HYPOTHESES)
+    weak["nu < (1/a - U)*d^2/2"] = sp.Le(nu, (1 / a - U) * d**2 / 2)
+    monkeypatch.setattr(hypotheses, "L2_HYPOTHESES", weak)
+    assert not step_l2.outcome().ok
+    fewer = {k_: v for k_, v in L2.hypotheses.items() if k_ != "a*lam <= R"}
+    monkeypatch.setitem(hypotheses.RESULTS, "L2", dataclasses.replace(L2, hypotheses=fewer))
+    assert "missing" in step_all.outcome().detail
