@@ -27,7 +27,8 @@ population (see :meth:`qtheory.sequential.RateTest.suspicion`, at most ``space.s
 ``space.resamples`` more.  These rules only decide where samples go: the test is valid under any of them.
 
 Budget.  ``max_examples`` bounds the examples (shrinking aside) and, with no ``budget`` given, nothing
-depends on the clock: the same variant and seed give the same verdict on any machine and under any load.
+depends on the clock: the same variant and seed give the same verdict on any machine and under any load
+(within one program: hypothesis also draws constants of the project modules loaded in the process).
 Otherwise ``budget`` seconds bound the search (default 60).
 
 Honest numbers.  ``min_slack``, ``checks`` and the nearest miss count only solutions of the claim's kind,
@@ -78,11 +79,12 @@ def cache_dir() -> Path:
     return Path(base) / "qtheory"
 
 
-def _use_cache_for_hypothesis() -> None:
-    """Hypothesis keeps its own files under the cache folder, never in the current directory."""
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    set_hypothesis_home_dir(str(cache_dir() / "hypothesis"))
+def use_cache_for_hypothesis() -> None:
+    """Let hypothesis keep its files under the cache folder, never in the current directory: sets
+    ``HYPOTHESIS_STORAGE_DIRECTORY`` unless set already.  Hypothesis reads it once, when it first stores
+    something, so a command calls this at its start; a running process's storage is not moved (doing so
+    changes what hypothesis draws from then on)."""
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache_dir() / "hypothesis"))
 
 
 class _Stop(BaseException):
@@ -599,7 +601,6 @@ def check_variant(
         database = max_examples is None
     if budget is None:
         shrink_seconds = None  # nothing may depend on the clock
-    _use_cache_for_hypothesis()
     t0 = time.monotonic()
     search = _Search(
         variant, seed=seed, false_alarm=false_alarm, deadline=None if budget is None else t0 + budget,
@@ -703,5 +704,5 @@ def _store(variant: Variant, spec: CaseSpec | None) -> None:
 __all__ = [
     "DEFAULT_BUDGET", "DEFAULT_FALSE_ALARM", "DEFAULT_SHRINK_EXAMPLES", "DEFAULT_SHRINK_SECONDS", "PHASES",
     "ExampleResult", "Verdict", "alpha_of_test", "cache_dir", "case_from_record", "check_variant", "replay",
-    "run_deterministic",
+    "run_deterministic", "use_cache_for_hypothesis",
 ]

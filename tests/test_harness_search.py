@@ -68,9 +68,12 @@ def test_moves_stay_in_the_space(spec):
     assert population_key(spec.with_seed(12345)) == population_key(spec)
 
 
-def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("QTHEORY_CACHE", str(tmp_path / "cache"))
+def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path):
+    # two fresh processes (hypothesis chooses its storage folder once per process)
+    import os
+    import subprocess
+    import sys
+
     f = tmp_path / "v.py"
     f.write_text(
         "from qtheory.strategies import ProblemSpace\n"
@@ -78,16 +81,25 @@ def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path, mo
         "VARIANTS = [Variant('dev small', dev <= 0.3, solutions='any', probabilistic=True,\n"
         "                    space=ProblemSpace(max_codes=30, n=(2, 20), N=(10, 30)))]\n"
     )
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    env["QTHEORY_CACHE"] = str(tmp_path / "cache")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1]) + os.pathsep + env.get("PYTHONPATH", "")
     outs = []
     for _ in range(2):
-        assert main(["check-variant", str(f), "--max-examples", "6", "--seed", "3", "--json"]) in (0, 1)
-        out = json.loads(capsys.readouterr().out)
+        run = subprocess.run(
+            [sys.executable, "-m", "qtheory", "check-variant", str(f), "--max-examples", "6", "--seed", "3", "--json"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        )
+        assert run.returncode in (0, 1), run.stderr
+        out = json.loads(run.stdout)
         out.pop("seconds")
         outs.append(out)
     assert outs[0] == outs[1]
     assert outs[0]["examples_tried"] <= 6 and sum(outs[0]["phases"].values()) == outs[0]["examples_tried"]
     assert outs[0]["sequential"]["samples"] >= 20
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "v.py"]  # no .hypothesis here
+    # hypothesis's files went to the cache folder: no .hypothesis here
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "v.py"]
+    assert (tmp_path / "cache" / "hypothesis").is_dir()
 
 
 def test_degenerate_smooth_draws_are_rejected_and_counted():

@@ -56,7 +56,9 @@ def test_log_binomial_is_accurate_at_large_p(p):
     # vectorized, k up to p, symmetric in k <-> p - k
     k = np.arange(0, p + 1, 997)
     assert np.array_equal(log_binomial(p, k), log_binomial(p, p - k))
-    assert np.isnan(log_binomial(5, 6)) and np.isnan(log_binomial(5, 2.5))
+    for bad in (6, 2.5, -1):
+        with pytest.raises(ValueError, match=r"k == .*, must be an integer in \[0, p\] = \[0, 5\]"):
+            log_binomial(5, bad)
 
 
 def test_V4_at_p_1e5_k_up_to_p():
@@ -92,6 +94,12 @@ def test_kl_inverse_when_the_root_is_within_an_ulp_of_one():
     assert np.all(r > 1 - 1e-12) and np.all(np.diff(r) >= 0)
     # V1 of a dense network on few rows is (near) vacuous, never the training error
     assert float(V1.evaluate(Ln=0.3, k=354, n=100, p=650, Qsize=2, delta=0.05, M=12)) > 0.999
+
+
+def test_cli_rejects_more_non_zeros_than_weights(capsys):
+    code = main(["theory", "V4", "--eval", "Ln=0.1", "k=700", "n=100", "p=650", "Qsize=3", "delta=0.05"])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.strip() == "qtheory theory: error: k == 700, must be an integer in [0, p] = [0, 650]"
 
 
 def test_cli_evaluates_V4(capsys):

@@ -121,7 +121,7 @@ def user_file_error(path: Path, exc: BaseException) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qtheory.harness import check_variant
+    from qtheory.harness import check_variant, use_cache_for_hypothesis
     from qtheory.progress import Progress
     from qtheory.validation import check_output_dir, check_positive_int, check_positive_real, check_probability
 
@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     check_positive_real(args.shrink_seconds, "--shrink-seconds", allow_zero=True)
     if args.save is not None:
         check_output_dir(args.save, "--save")
+    use_cache_for_hypothesis()
     variants = load_variants(args.file)
     if args.name is not None:
         chosen = [v for v in variants if v.name == args.name]

@@ -150,5 +150,5 @@ def _teacher_solution(problem: Problem) -> Solution:
     L_star = problem.L_star()
     codes = problem.family.teacher.copy()
     return Solution(codes=codes, weights=problem.values(codes), objective=L_star, objective_name="population",
-                    method="E2", certified=True, status="proof (THEORY.md E2)",
+                    method="E2", certified=True, status="proof (docs/theory.md E2)",
                     info={"L_of_codes_by_E1": float(problem.population_risk(codes))})

@@ -40,9 +40,16 @@ _VECTOR = np.vectorize(_log_binomial_scalar, otypes=[float])
 
 
 def log_binomial(p: Any, k: Any) -> np.ndarray:
-    """ln C(p, k) elementwise for integers 0 <= k <= p (NaN elsewhere); see the module docstring."""
+    """ln C(p, k) elementwise for integers 0 <= k <= p; see the module docstring.  Raises ``ValueError``
+    naming k and its range [0, p] otherwise (V4 counts networks with k of p weights non-zero)."""
     p, k = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(k, dtype=float))
-    return _VECTOR(p, k)[()]
+    out = _VECTOR(p, k)
+    if np.any(np.isnan(out)):
+        i = np.flatnonzero(np.isnan(out))[0]
+        kk, pp = k.flat[i], p.flat[i]
+        shown = int(kk) if np.isfinite(kk) and float(kk).is_integer() else float(kk)
+        raise ValueError(f"k == {shown!r}, must be an integer in [0, p] = [0, {pp:g}]")
+    return out[()]
 
 
 class logbinomial(sp.Function):

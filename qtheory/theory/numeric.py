@@ -61,10 +61,16 @@ def lambdified(expr: sp.Basic, args: tuple[sp.Symbol, ...]) -> Callable[..., Any
     return sp.lambdify(args, expr, modules=[{**NUMERIC_FUNCTIONS, **COUNTING}, "scipy", "numpy"])
 
 
+@functools.lru_cache(maxsize=4096)
+def _arguments(expr: sp.Basic) -> tuple[tuple[sp.Symbol, ...], tuple[str, ...]]:
+    """The free symbols of ``expr`` sorted by name, and their command-line names (cached)."""
+    syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
+    return syms, tuple(NAME_OF.get(x, x.name) for x in syms)
+
+
 def call(expr: sp.Basic, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate ``expr`` at ``values`` (command-line names -> arrays), broadcasting them together."""
-    syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
-    names = [NAME_OF.get(x, x.name) for x in syms]
+    syms, names = _arguments(expr)
     missing = [nm for nm in names if nm not in values]
     if missing:
         raise ValueError(f"missing value for {', '.join(missing)}")

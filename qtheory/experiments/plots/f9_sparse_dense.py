@@ -1,6 +1,6 @@
 """F9: sparse vs dense, measured — bounds and the exact realized excess against p on the analytic population.
 
-The population R(p, beta*, sigma, B) of THEORY.md section 5 (+-1 inputs, a sparse quantized teacher, Gaussian
+The population R(p, beta*, sigma, B) of docs/theory.md section 5 (+-1 inputs, a sparse quantized teacher, Gaussian
 noise, clipped squared loss) has exact L (E1) and L*_Q = L(beta*) (E2) at every p, so every point is measured,
 none extrapolated.  Panels: teacher sparsity s* = 2 and 8 at a fixed n (the n with the most values of p).
 Lines: medians over seeds, at Q-CD's certified nu-local output from the zero start, of the dense bound A0
