@@ -27,7 +27,8 @@ error of the checker, reported as FAILED with "checker error":
   M (delta'/M) = delta'), before any simplification or premise.  An identity whose left side is *computed*
   by the step (a callable: a toolkit value, a derivative, an integral, a limit) is exempt: the computation
   is what the step checks, and it can come out different;
-- a premise is not used: with a substitution, the conclusion is already proved without it;
+- a premise is not used: with a substitution, the conclusion already holds without it (decided on the
+  expression as built or expanded, before any simplification);
 - the premise is the conclusion: after the substitution the expression whose sign is claimed is a single
   symbol (the parametrization restates the claim, e.g. t - d >= 0 with t = d + x).
 """
@@ -143,6 +144,20 @@ def _restates(expr: sp.Expr) -> bool:
     return isinstance(sp.sympify(expr), sp.Symbol)
 
 
+def _quick_zero(expr: sp.Expr) -> bool:
+    """expr is 0 as built or once expanded (a cheap test: used to spot premises a step does not need)."""
+    e = sp.sympify(expr)
+    return e == 0 or sp.expand(e) == 0
+
+
+def _quick_sign(expr: sp.Expr, strict: bool) -> bool:
+    """The sign of expr is decided from the assumptions as built or once expanded (cheap, as above)."""
+    for f in (sp.sympify(expr), sp.expand(expr)):
+        if (f.is_positive if strict else f.is_nonnegative) is True:
+            return True
+    return False
+
+
 def checker_error(why: str) -> Outcome:
     return Outcome(FAILED, f"checker error: {why}")
 
@@ -162,7 +177,7 @@ def identity(
         left = lhs() if callable(lhs) else lhs
         if not callable(lhs) and _true_as_built(sp.sympify(left) - sp.sympify(rhs)):
             return checker_error("conclusion true as built (cannot fail)")
-        if subs and is_zero(sp.sympify(left) - sp.sympify(rhs)):
+        if subs and _quick_zero(sp.sympify(left) - sp.sympify(rhs)):
             return checker_error("premise unused: the identity holds without the substitution")
         diff = _sub(left, subs) - _sub(rhs, subs)
         if is_zero(diff):
@@ -179,7 +194,7 @@ def sign(result: str, name: str, expr: sp.Expr, subs: Mapping | None = None, str
         e = _sub(expr, subs)
         if subs and _restates(e):
             return checker_error(f"the premise is the conclusion (the expression becomes {e})")
-        if subs and sign_decided(expr, strict):
+        if subs and _quick_sign(expr, strict):
             return checker_error("premise unused: the sign is decided without the substitution")
         if sign_decided(e, strict):
             return Outcome(PROVED, _subs_text(subs))
@@ -198,7 +213,7 @@ def certificate(
         e, c = _sub(expr, subs), _sub(cert, subs)
         if _restates(e):
             return checker_error(f"the premise is the conclusion (the expression becomes {e})")
-        if subs and sign_decided(expr, strict):
+        if subs and _quick_sign(expr, strict):
             return checker_error("premise unused: the sign is decided without the substitution")
         if not is_zero(e - c):
             return Outcome(FAILED, "expression != certificate; " + counterexample(e - c, lambda v: abs(v) > 1e-9))

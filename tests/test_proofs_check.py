@@ -22,7 +22,7 @@ from qtheory.theory.symbols import Gamma, U, a, d, nu
 
 def test_every_step_passes_and_exit_code_zero():
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-m", "proofs_check"], capture_output=True, text=True, timeout=120,
+    done = subprocess.run([sys.executable, "-m", "proofs_check"], capture_output=True, text=True, timeout=600,
                           cwd=root)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "0 FAILED" in done.stdout
