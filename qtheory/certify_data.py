@@ -45,7 +45,6 @@ Every formula comes from :mod:`qtheory.theory` (V4, V1, V2); nothing is re-typed
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -59,6 +58,7 @@ from qtheory.losses import Loss
 from qtheory.models import Network
 from qtheory.problem import Penalty, Problem
 from qtheory.ste import PENALTY_ON
+from qtheory.threads import torch_thread_limit
 from qtheory.validation import (
     MAX_CLASSES,
     check_choice,
@@ -525,22 +525,6 @@ def selection_rule(max_bound: float | None) -> str:
             "rows (smallest V4 if none)")
 
 
-@contextlib.contextmanager
-def _torch_threads(threads: int | None):
-    """Run the STE training with ``threads`` intra-op torch threads (None: leave torch's setting)."""
-    if threads is None:
-        yield
-        return
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 # ===================================================================================== pipeline
 def certify_dataset(
     dataset: str | Path | Dataset,
@@ -603,7 +587,7 @@ def certify_dataset(
     baselines: dict[tuple, np.ndarray] = {}
     for i, config in enumerate(configs):
         problem = build_problem(data, config)
-        with _torch_threads(torch_threads):
+        with torch_thread_limit(torch_threads):
             key = config.baseline_key()
             if key not in baselines:
                 baselines[key] = train_baseline(problem, seed=seed, ste_options=ste_options)

@@ -27,6 +27,7 @@ from qtheory.experiments.instance import Instance, InstanceCache
 from qtheory.experiments.measure import instance_facts, measure_exact
 from qtheory.experiments.spec import Cell
 from qtheory.jsonable import to_jsonable
+from qtheory.threads import torch_thread_limit
 
 #: version of the measurement code behind a record; a stored record of another version is recomputed
 RECORD_VERSION = 3
@@ -126,7 +127,7 @@ def run_task(cells: list[Cell]) -> tuple[list[tuple[str, dict[str, Any]]], float
     cache = InstanceCache()
     out = []
     needs_torch = any(c.kind == "data" or (c.config.get("solver") or {}).get("start") in ("round", "ste") for c in cells)
-    with threadpool_limits(limits=1), _torch_threads(1 if needs_torch else None):
+    with threadpool_limits(limits=1), torch_thread_limit(1 if needs_torch else None):
         for cell in cells:
             if cell.kind == "data":
                 out.append((cell.id, run_data_cell(cell)))
@@ -137,28 +138,5 @@ def run_task(cells: list[Cell]) -> tuple[list[tuple[str, dict[str, Any]]], float
             else:
                 out.append((cell.id, run_toy_cell(cache.build(cell.config), cell)))
     return out, time.perf_counter() - t0
-
-
-class _torch_threads:
-    """Set torch's intra-op threads for the duration of a block (restored afterwards); None: leave torch alone."""
-
-    def __init__(self, n: int | None) -> None:
-        self.n, self.before = n, None
-
-    def __enter__(self) -> None:
-        if self.n is None:
-            return
-        try:
-            import torch
-        except ImportError:  # pragma: no cover - torch is a dependency
-            return
-        self.before = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.before is not None:
-            import torch
-
-            torch.set_num_threads(self.before)
 
 
