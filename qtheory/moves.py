@@ -14,6 +14,9 @@ a counterexample reached by moves is one the space could have drawn.
   smaller K, n, N, codes towards zero, no noise);
 * :func:`population_key` -- what identifies a population and the claim's knobs (everything but the data
   seed of the training sample).
+
+On the analytic population (``[data] kind = "rademacher"``) the moves keep its linear model without bias
+and its squared loss, move sigma where they would move the noise, and have no N or teacher seed to move.
 """
 
 from __future__ import annotations
@@ -57,6 +60,16 @@ def _p(config: dict) -> int:
 def k_max(space: ProblemSpace, p: int) -> int:
     """The largest K with (2K + 1)^p <= max_codes (and K <= space.max_K)."""
     return max(space.min_K, min(space.max_K, int((space.max_codes ** (1.0 / p) - 1) / 2 + 1e-9)))
+
+
+def _analytic(config: dict) -> bool:
+    """Whether ``config`` draws from the analytic population (``[data] kind = "rademacher"``)."""
+    return config["data"]["kind"] == "rademacher"
+
+
+def _noise_key(config: dict) -> str:
+    """The ``[data]`` key of the noise level: ``sigma`` on the analytic population, ``noise`` otherwise."""
+    return "sigma" if _analytic(config) else "noise"
 
 
 def _noise_range(space: ProblemSpace, loss_kind: str) -> tuple[float, float]:
@@ -134,7 +147,8 @@ def _mv_N(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Generat
 
 def _mv_noise(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Generator) -> None:
     lo, hi = _noise_range(space, config["loss"]["kind"])
-    config["data"]["noise"] = float(_move_real(config["data"]["noise"], lo, hi, rng))
+    key = _noise_key(config)
+    config["data"][key] = float(_move_real(config["data"][key], lo, hi, rng))
 
 
 def _mv_K(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Generator) -> None:
@@ -153,10 +167,11 @@ def _mv_step(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Gene
 
 
 def _mv_loss(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Generator) -> None:
-    kind = str(rng.choice(space.losses))
+    kind = "squared" if _analytic(config) else str(rng.choice(space.losses))
     config["loss"] = {"kind": "zero_one"} if kind == "zero_one" else {"kind": kind, "B": float(rng.choice(space.Bs))}
     lo, hi = _noise_range(space, kind)
-    config["data"]["noise"] = float(min(hi, max(lo, config["data"]["noise"])))
+    key = _noise_key(config)
+    config["data"][key] = float(min(hi, max(lo, config["data"][key])))
 
 
 def _mv_penalty(config: dict, knobs: dict, space: ProblemSpace, rng: np.random.Generator) -> None:
@@ -204,7 +219,9 @@ def _moves(spec: CaseSpec) -> list[Callable[..., None]]:
     space, knobs = spec.space, spec.knobs
     out = [_mv_teacher_code, _mv_teacher_code, _mv_data_seed, _mv_teacher_seed, _mv_n, _mv_N, _mv_noise, _mv_K,
            _mv_step, _mv_s, _mv_starts]
-    if len(space.losses) > 1 or len(space.Bs) > 1:
+    if _analytic(spec.config):  # the analytic population has no support size N and its teacher is given
+        out = [mv for mv in out if mv not in (_mv_teacher_seed, _mv_N)]
+    if len(space.Bs) > 1 or (len(space.losses) > 1 and not _analytic(spec.config)):
         out.append(_mv_loss)
     if knobs["penalty_mode"] != "none":
         out += [_mv_penalty, _mv_penalty, _mv_penalty]
@@ -224,8 +241,12 @@ def neighbour(spec: CaseSpec, rng: np.random.Generator, moves: int = 1) -> CaseS
 
 
 # ===================================================================================== extremes
-def _smallest_model(space: ProblemSpace, rng: np.random.Generator) -> dict | None:
-    """A linear model with one or two parameters allowed by ``space`` (None if the space has none)."""
+def _smallest_model(space: ProblemSpace, rng: np.random.Generator, analytic: bool = False) -> dict | None:
+    """A linear model with one or two parameters allowed by ``space`` (None if the space has none); on the
+    analytic population (``analytic``) one or two inputs without bias."""
+    if analytic:
+        inputs = 1 + int(rng.integers(min(2, space.max_inputs)))
+        return {"kind": "linear", "layers": [inputs, 1], "activation": "tanh", "bias": False}
     if "linear" not in space.models:
         return None
     options = [(1, False)]
@@ -245,11 +266,11 @@ def extreme(spec: CaseSpec, rng: np.random.Generator) -> CaseSpec:
     its range with probability 1/2 (a U at its upper end, a lam -> d or -> R, nu -> its upper end, ...)."""
     config, knobs = _clone(spec)
     space = spec.space
-    model = _smallest_model(space, rng)
+    model = _smallest_model(space, rng, _analytic(config))
     if model is not None and rng.random() < 0.75:
         config["model"] = model
     if rng.random() < 0.75:
-        config["data"]["noise"] = float(space.noise[0])
+        config["data"][_noise_key(config)] = float(space.noise[0])
     if rng.random() < 0.75:
         config["data"]["n"] = int(space.n[0] + rng.integers(min(3, space.n[1] - space.n[0] + 1)))
     if rng.random() < 0.5:
@@ -271,8 +292,9 @@ def extreme(spec: CaseSpec, rng: np.random.Generator) -> CaseSpec:
         knobs["ratio"] = edge(lo_r, hi_r, knobs["ratio"])
     elif knobs["penalty_mode"] == "free":
         pen = config["penalty"]
+        ratio = pen["a"] * pen["lam"] / d  # a lam / d before a moves
         pen["a"] = edge(*space.a, pen["a"])
-        pen["lam"] = edge(lo_r, hi_r, pen["a"] * pen["lam"] / d) * d / pen["a"]
+        pen["lam"] = edge(lo_r, hi_r, ratio) * d / pen["a"]
     if "nu_frac" in knobs:
         knobs["nu_frac"] = edge(*space.nu_frac, knobs["nu_frac"])
     knobs["delta"] = edge(*space.delta, knobs["delta"])
@@ -294,7 +316,10 @@ def simplifications(spec: CaseSpec) -> list[CaseSpec]:
             out.append(new)
 
     model = spec.config["model"]
-    if "linear" in space.models:
+    analytic = _analytic(spec.config)
+    if analytic and model["layers"][0] > 1:
+        variant(lambda c, k: c["model"].update(layers=[1, 1]))
+    if "linear" in space.models and not analytic:
         for inputs, bias in ((1, False), (1, True), (2, False)):
             if inputs <= space.max_inputs and bias in space.bias and _n_params(
                 {"kind": "linear", "layers": [inputs, 1], "activation": model["activation"], "bias": bias}
@@ -312,18 +337,19 @@ def simplifications(spec: CaseSpec) -> list[CaseSpec]:
         variant(lambda c, k: c["grid"].update(K=c["grid"]["K"] - 1))
     data = spec.config["data"]
     for name, lo in (("n", space.n[0]), ("N", space.N[0])):
-        if data[name] > lo:
+        if name in data and data[name] > lo:
             variant(lambda c, k, nm=name, lo_=lo: c["data"].update({nm: lo_}))
             variant(lambda c, k, nm=name, lo_=lo: c["data"].update({nm: max(lo_, c["data"][nm] // 2)}))
             variant(lambda c, k, nm=name, lo_=lo: c["data"].update({nm: c["data"][nm] - 1}))
-    if data["noise"] > space.noise[0]:
-        variant(lambda c, k: c["data"].update(noise=float(space.noise[0])))
+    noise = _noise_key(spec.config)
+    if data[noise] > space.noise[0]:
+        variant(lambda c, k: c["data"].update({noise: float(space.noise[0])}))
     for j, code in enumerate(data["teacher_codes"]):
         if code != 0:
             variant(lambda c, k, j_=j: c["data"]["teacher_codes"].__setitem__(j_, 0))
             variant(lambda c, k, j_=j: c["data"]["teacher_codes"].__setitem__(j_, c["data"]["teacher_codes"][j_] - int(math.copysign(1, c["data"]["teacher_codes"][j_]))))
     for name in ("seed", "teacher_seed"):
-        if data[name] != 0:
+        if data.get(name, 0) != 0:
             variant(lambda c, k, nm=name: c["data"].update({nm: 0}))
     if any(s != "zero" for s in spec.knobs["starts"]) and "zero" in space.starts:
         variant(lambda c, k: k.update(starts=["zero"]))

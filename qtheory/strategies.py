@@ -8,6 +8,9 @@ Small strategies, each drawing one ingredient (the value a problem file holds fo
 * :func:`sample_sizes` -- n;
 * :func:`teacher_tables` / :func:`populations` -- finite populations labelled by a quantized teacher (the
   teacher's codes are drawn by hypothesis, so they shrink towards zero);
+* :func:`rademacher_tables` -- the analytic population R(p, beta*, sigma, B) of docs/theory.md section 5
+  (+-1 inputs, teacher codes drawn by hypothesis, Gaussian noise sigma): its L is exact by E1 and
+  L*_Q = L(beta*) by E2 (``qtheory.populations.enumerated``);
 * :func:`penalty_tables` / :func:`penalties` -- MCP penalties with d <= a lam <= R.
 
 Whole problems:
@@ -20,8 +23,9 @@ Whole problems:
   by enumeration of Q^p (``enumerate_exact`` with tables), U_Q, and every knob resolved to a number.
 
 The space drawn from is a :class:`ProblemSpace`; its ``max_codes`` keeps |Q|^p small so that an example is
-enumerated in well under a second.  Every population is a teacher population, so a drawn problem is exactly
-reproduced by its problem file (teacher_seed, N, noise, teacher_codes, and seed for the training sample).
+enumerated in well under a second.  Every population is a teacher population (finite, or the analytic
+family with ``populations`` including ``"rademacher"``), so a drawn problem is exactly reproduced by its
+problem file (teacher_seed, N, noise, teacher_codes or sigma, teacher_codes, and seed for the training sample).
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ STEPS = tuple(i / 20 for i in range(1, 21))
 PENALTY_MODES = ("none", "free", "smooth")
 NU_MODES = ("zero", "l2", "free", "f0")
 START_KINDS = ("zero", "random")
+#: "teacher": a finite teacher population; "rademacher": the analytic population R(p, beta*, sigma, B)
+POPULATION_KINDS = ("teacher", "rademacher")
 _SEED_MAX = 2**16 - 1
 
 
@@ -166,6 +172,24 @@ def teacher_tables(
     )
 
 
+@functools.lru_cache(maxsize=None)
+def rademacher_tables(
+    p: int, K: int, *, n: tuple[int, int] = (2, 120), sigma: tuple[float, float] = (0.0, 0.5)
+) -> st.SearchStrategy[dict]:
+    """``[data]`` tables of the analytic population R(p, beta*, sigma, B): x uniform on {-1, +1}^p,
+    y = x.beta* + e with e ~ N(0, sigma^2), the teacher's codes m* drawn in [-K, K]^p by hypothesis (so they
+    shrink towards zero), and a training sample of size n drawn i.i.d. with ``seed``."""
+    return st.fixed_dictionaries(
+        {
+            "kind": st.just("rademacher"),
+            "n": sample_sizes(*n),
+            "sigma": st.floats(*sigma),
+            "seed": st.integers(0, _SEED_MAX),
+            "teacher_codes": st.lists(st.integers(-K, K), min_size=p, max_size=p),
+        }
+    )
+
+
 def populations(
     network: Network, grid: Grid, loss_kind: str = "squared", **kwargs: Any
 ) -> st.SearchStrategy[Population]:
@@ -209,7 +233,11 @@ class ProblemSpace:
 
     Problem: ``models`` (linear, mlp), ``max_inputs``, ``max_hidden``, ``activations``, ``bias``, grid
     ``min_K``..``max_K`` with |Q|^p <= ``max_codes``, ``losses`` and their ``Bs``, population size ``N``,
-    label ``noise`` and sample size ``n`` (ranges, inclusive).
+    label ``noise`` and sample size ``n`` (ranges, inclusive).  ``populations``: the kinds drawn from,
+    ``"teacher"`` (finite, default) and/or ``"rademacher"`` (the analytic population of docs/theory.md
+    section 5: a linear model on 1..``max_inputs`` +-1 inputs without bias, the squared loss clipped at B in
+    ``Bs``, Gaussian noise sigma in ``noise``; ``models``, ``activations``, ``bias``, ``losses`` and ``N`` do
+    not apply to it).
 
     Penalty: ``penalty`` = ``"none"`` (F = L_n), ``"free"`` (a in ``a``, a lam = r d, r in ``ratio``) or
     ``"smooth"`` (a = f / U_Q with f in ``a_frac``, U_Q the exact grid-smoothness constant of the training
@@ -251,10 +279,12 @@ class ProblemSpace:
     screen_resamples: int = 20
     screen_level: float = 0.25
     resamples: int = 60
+    populations: tuple[str, ...] = ("teacher",)
 
     def __post_init__(self) -> None:
         for name, choices in (("models", ("linear", "mlp")), ("activations", ACTIVATIONS), ("losses", LOSS_KINDS),
-                              ("starts", START_KINDS), ("bias", (False, True)), ("Bs", None)):
+                              ("starts", START_KINDS), ("bias", (False, True)), ("Bs", None),
+                              ("populations", POPULATION_KINDS)):
             self._as_tuple(name, choices)
         for name in ("N", "noise", "n", "a", "a_frac", "delta", "nu_frac") + (("ratio",) if self.ratio is not None else ()):
             self._as_tuple(name, None, length=2)
@@ -331,6 +361,9 @@ class CaseSpec:
 def problem_configs(draw: Any, space: ProblemSpace = ProblemSpace()) -> dict:
     """A complete problem file (dict) from ``space``; the penalty follows ``space.penalty`` (``"smooth"``
     leaves it out: it is set by :func:`build_case` once U_Q is known)."""
+    kind = space.populations[0] if len(space.populations) == 1 else draw(st.sampled_from(space.populations))
+    if kind == "rademacher":
+        return _rademacher_config(draw, space)
     model = draw(
         network_tables(
             kinds=space.models, max_inputs=space.max_inputs, max_hidden=space.max_hidden,
@@ -342,6 +375,20 @@ def problem_configs(draw: Any, space: ProblemSpace = ProblemSpace()) -> dict:
     grid = draw(grid_tables(min_K=space.min_K, max_K=max(space.min_K, K_max)))
     loss = draw(loss_tables(space.losses, space.Bs))
     data = draw(teacher_tables(p, grid["K"], loss["kind"], n=space.n, N=space.N, noise=space.noise))
+    config = {"name": "variant-case", "grid": grid, "model": model, "loss": loss, "data": data}
+    if space.penalty == "free":
+        config["penalty"] = draw(penalty_tables(grid["step"], grid["K"], a=space.a, ratio=space.ratio))
+    return config
+
+
+def _rademacher_config(draw: Any, space: ProblemSpace) -> dict:
+    """A problem file on the analytic population (see :class:`ProblemSpace`)."""
+    p = draw(st.integers(1, min(space.max_inputs, space.max_params)))
+    K_max = min(space.max_K, int((space.max_codes ** (1.0 / p) - 1) / 2 + 1e-9))
+    grid = draw(grid_tables(min_K=space.min_K, max_K=max(space.min_K, K_max)))
+    model = {"kind": "linear", "layers": [p, 1], "activation": ACTIVATIONS[0], "bias": False}
+    loss = {"kind": "squared", "B": float(draw(st.sampled_from(space.Bs)))}
+    data = draw(rademacher_tables(p, grid["K"], n=space.n, sigma=space.noise))
     config = {"name": "variant-case", "grid": grid, "model": model, "loss": loss, "data": data}
     if space.penalty == "free":
         config["penalty"] = draw(penalty_tables(grid["step"], grid["K"], a=space.a, ratio=space.ratio))
@@ -413,9 +460,16 @@ class Case:
 
 
 def _enumerate(problem: Problem) -> Any:
+    """Exact quantities over Q^p with tables; on the analytic population, L by E1 and L*_Q by E2."""
+    from qtheory.populations.sign_problem import is_sign_problem
     from qtheory.solve.enumerate import enumerate_exact
 
-    return enumerate_exact(problem, keep_tables=True, progress=False)
+    exact = enumerate_exact(problem, keep_tables=True, progress=False)
+    if is_sign_problem(problem):
+        from qtheory.populations.enumerated import with_population_risk
+
+        exact = with_population_risk(exact)
+    return exact
 
 
 def _smoothness(problem: Problem, exact: Any) -> float:
@@ -573,7 +627,7 @@ def _toml_value(v: Any) -> str:
 
 
 __all__ = [
-    "DEFAULT_MAX_CODES", "Case", "CaseSpec", "DegenerateCase", "roundoff_U", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
+    "DEFAULT_MAX_CODES", "POPULATION_KINDS", "Case", "CaseSpec", "DegenerateCase", "roundoff_U", "ProblemSpace", "build_case", "case_specs", "cases", "grid_tables",
     "grids", "loss_tables", "network_tables", "networks", "penalties", "penalty_tables", "populations",
-    "problem_configs", "problems", "resolve_nu", "resolve_penalty", "sample_sizes", "teacher_tables", "to_toml",
+    "problem_configs", "problems", "rademacher_tables", "resolve_nu", "resolve_penalty", "sample_sizes", "teacher_tables", "to_toml",
 ]

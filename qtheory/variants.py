@@ -44,6 +44,7 @@ counted as undefined, never as a violation.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -315,7 +316,7 @@ def problem_quantities(case: Case, needed: Any = ()) -> dict[str, float]:
     ref_codes, _ = ex.best_sparse(s_val)
     out = {
         "B": float(pb.loss.B), "n": float(pb.n), "p": float(pb.p), "Qsize": float(pb.Qsize),
-        "K": float(case.K), "d": case.d, "R": float(case.K * case.d), "N": float(pb.population.N),
+        "K": float(case.K), "d": case.d, "R": float(case.K * case.d), "N": support_points(pb),
         "s": float(s_val), "delta": float(prm["delta"]), "eps": float(ex.eps(s_val)), "nu": float(prm["nu"]),
         "U": float(case.U), "Lstar": float(ex.L_star), "Lnmin": float(ex.Ln_min),
         "Fmin": float(ex.F_min if pb.penalty is not None else ex.Ln_min),
@@ -328,6 +329,15 @@ def problem_quantities(case: Case, needed: Any = ()) -> dict[str, float]:
 
         out.update(continuous_quantities(pb, out["R"]))
     return out
+
+
+def support_points(problem: Any) -> float:
+    """N: the support points of the population; on the analytic population the 2^p sign vectors when
+    sigma = 0 (y is then a function of x), infinitely many otherwise."""
+    if problem.population is not None:
+        return float(problem.population.N)
+    family = problem.family
+    return float(2.0**problem.p) if family.sigma == 0 else math.inf
 
 
 def point_quantities(
