@@ -362,33 +362,26 @@ def problem_configs(draw: Any, space: ProblemSpace = ProblemSpace()) -> dict:
     """A complete problem file (dict) from ``space``; the penalty follows ``space.penalty`` (``"smooth"``
     leaves it out: it is set by :func:`build_case` once U_Q is known)."""
     kind = space.populations[0] if len(space.populations) == 1 else draw(st.sampled_from(space.populations))
-    if kind == "rademacher":
-        return _rademacher_config(draw, space)
-    model = draw(
-        network_tables(
-            kinds=space.models, max_inputs=space.max_inputs, max_hidden=space.max_hidden,
-            activations=space.activations, bias=space.bias, max_params=space.max_params,
+    analytic = kind == "rademacher"  # a linear model on +-1 inputs without bias, the squared loss
+    if analytic:
+        p = draw(st.integers(1, min(space.max_inputs, space.max_params)))
+        model = {"kind": "linear", "layers": [p, 1], "activation": ACTIVATIONS[0], "bias": False}
+    else:
+        model = draw(
+            network_tables(
+                kinds=space.models, max_inputs=space.max_inputs, max_hidden=space.max_hidden,
+                activations=space.activations, bias=space.bias, max_params=space.max_params,
+            )
         )
-    )
-    p = _n_params(model)
+        p = _n_params(model)
     K_max = min(space.max_K, int((space.max_codes ** (1.0 / p) - 1) / 2 + 1e-9))
     grid = draw(grid_tables(min_K=space.min_K, max_K=max(space.min_K, K_max)))
-    loss = draw(loss_tables(space.losses, space.Bs))
-    data = draw(teacher_tables(p, grid["K"], loss["kind"], n=space.n, N=space.N, noise=space.noise))
-    config = {"name": "variant-case", "grid": grid, "model": model, "loss": loss, "data": data}
-    if space.penalty == "free":
-        config["penalty"] = draw(penalty_tables(grid["step"], grid["K"], a=space.a, ratio=space.ratio))
-    return config
-
-
-def _rademacher_config(draw: Any, space: ProblemSpace) -> dict:
-    """A problem file on the analytic population (see :class:`ProblemSpace`)."""
-    p = draw(st.integers(1, min(space.max_inputs, space.max_params)))
-    K_max = min(space.max_K, int((space.max_codes ** (1.0 / p) - 1) / 2 + 1e-9))
-    grid = draw(grid_tables(min_K=space.min_K, max_K=max(space.min_K, K_max)))
-    model = {"kind": "linear", "layers": [p, 1], "activation": ACTIVATIONS[0], "bias": False}
-    loss = {"kind": "squared", "B": float(draw(st.sampled_from(space.Bs)))}
-    data = draw(rademacher_tables(p, grid["K"], n=space.n, sigma=space.noise))
+    if analytic:
+        loss = {"kind": "squared", "B": float(draw(st.sampled_from(space.Bs)))}
+        data = draw(rademacher_tables(p, grid["K"], n=space.n, sigma=space.noise))
+    else:
+        loss = draw(loss_tables(space.losses, space.Bs))
+        data = draw(teacher_tables(p, grid["K"], loss["kind"], n=space.n, N=space.N, noise=space.noise))
     config = {"name": "variant-case", "grid": grid, "model": model, "loss": loss, "data": data}
     if space.penalty == "free":
         config["penalty"] = draw(penalty_tables(grid["step"], grid["K"], a=space.a, ratio=space.ratio))
