@@ -44,5 +44,6 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         ax.axhline(1.0, color="0.8", lw=0.6, zorder=0)
         ax.set_ylabel("factor (median)")
     axes[-1].set_xlabel("sample size n")
-    fig.legend(loc="outside upper center", ncol=1)
+    if any(ax.get_legend_handles_labels()[1] for ax in axes):
+        fig.legend(loc="outside upper center", ncol=1)
     return style.save(fig, out_dir, NAME)
