@@ -8,6 +8,7 @@ sweep keeps every record written so far, and a re-run computes exactly the missi
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
