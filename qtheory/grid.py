@@ -298,7 +298,10 @@ def as_grid(spec: "Grid | dict", where: str = "grid") -> Grid:
     if form == "levels":
         if "levels" not in spec:
             raise ValueError(f"missing key {where}.levels (required with kind = 'levels')")
-        return Grid.from_levels(check_real_list(spec["levels"], f"{where}.levels", min_len=2))
+        levels = spec["levels"]
+        if isinstance(levels, list) and len(levels) > 2 * MAX_GRID_K + 1:
+            raise ValueError(f"{where}.levels lists {len(levels)} levels, must list at most {2 * MAX_GRID_K + 1}")
+        return Grid.from_levels(check_real_list(levels, f"{where}.levels", min_len=2))
     if form == "binary":
         scale = _checked_step(spec.get("scale", 1.0), f"{where}.scale", 1)
         return Grid.binary(scale)

@@ -429,7 +429,13 @@ def _check_layers(layers: Any, model_cfg: dict) -> None:
 
 def _check_rows(n: Any, name: str, columns: int) -> int:
     """A number of rows >= 1 whose data (``columns`` float64 entries per row) fits ``MAX_DATA_ENTRIES``."""
-    return int(check_scalar(n, name, numbers.Integral, min_val=1, max_val=max(1, MAX_DATA_ENTRIES // max(1, columns))))
+    n = int(check_scalar(n, name, numbers.Integral, min_val=1))
+    limit = max(1, MAX_DATA_ENTRIES // max(1, columns))
+    if n > limit:
+        raise ValueError(
+            f"{name} == {n}, must be in [1, {limit}] (at most {MAX_DATA_ENTRIES:,} float entries, {columns} per row)"
+        )
+    return n
 
 
 def _check_int_list(values: Any, name: str) -> list[int]:

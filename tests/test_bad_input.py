@@ -364,7 +364,7 @@ OPTION_CASES = [
     (["qcd", "{p}"], "--nu", bad_real_text),
     (["qcd", "{p}", "--nu", "0"], "--start", bad_codes_text),
     (["qcd", "{p}", "--nu", "0"], "--seed", bad_int_text),
-    (["qcd", "{p}", "--nu", "0"], "--max-moves", bad_int_text | st.just("0")),
+    (["qcd", "{p}", "--nu", "0"], "--max-moves", bad_int_text),
     (["check-variant", "{v}"], "--budget", bad_real_text | st.just("0")),
     (["check-variant", "{v}"], "--false-alarm", bad_real_text | st.sampled_from(["0", "1", "2"])),
     (["check-variant", "{v}"], "--seed", bad_int_text),

@@ -12,7 +12,7 @@ from qtheory.variants import Variant, excess
 VARIANTS = [
     Variant(
         name="A0 with the sparse radius",
-        # the claim under test, written out on purpose: it is not a result of THEORY.md
+        # the claim under test, written out on purpose: it is not a result of docs/theory.md
         claim=excess <= Gamma + DEVIATION_RADIUS,
         solutions="global",
         probabilistic=True,

@@ -1,4 +1,4 @@
-"""V3 (quantization bias), as stated in THEORY.md: if L is M_inf-Lipschitz in the max-norm on [-R, R]^p,
+"""V3 (quantization bias), as stated in docs/theory.md: if L is M_inf-Lipschitz in the max-norm on [-R, R]^p,
 then L*_Q <= inf over [-R, R]^p of L + M_inf d/2.  Checked with the exact continuous minimum ``Lcont`` and
 the exact M_inf ``Linf`` (``qtheory.continuous``: models linear in beta with the squared loss, on
 populations where the clip cannot bind on the box; NaN, hence undefined, elsewhere), on small grids so

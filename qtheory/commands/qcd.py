@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         check_positive_int(args.seed, "--seed", min_val=0)
     if args.max_moves is not None:
-        check_positive_int(args.max_moves, "--max-moves")
+        check_positive_int(args.max_moves, "--max-moves", min_val=0)
     problem = load_problem(args.problem)
     start = args.start if args.start in STARTS else parse_codes(args.start, problem.p, "--start")
     trained = args.start in ("ste", "round") and not args.no_progress

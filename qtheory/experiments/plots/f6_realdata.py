@@ -18,8 +18,9 @@ from qtheory.experiments.plots import style
 
 NAME = "f6_realdata"
 SWEEPS = ("realdata",)
-#: height of a count label and its gap to the error bar, in data units of the 0-1 error axis (0 to 1.1)
-LABEL_HEIGHT, LABEL_GAP, MARKER_PAD = 0.085, 0.015, 0.025
+#: height of a count label and the half-height of a marker, in data units of the 0-1 error axis (0 to YLIM)
+LABEL_HEIGHT, MARKER_PAD = 0.085, 0.025
+YLIM = 1.1
 
 
 def _table(recs: list[dict[str, Any]], dataset: str) -> dict[str, dict[float, list[float]]]:
@@ -47,20 +48,23 @@ def _series(ax, table, key: str, color: str, marker: str, ls: str, label: str, m
                 elinewidth=0.7, label=label)
 
 
-def _count_position(table: dict[str, dict[float, list[float]]], lam: float) -> tuple[float, bool]:
-    """Where the non-zero count of Q-CD's certificate at ``lam`` goes: below the error bar when that space is
-    clear of the other series (their range at ``lam`` plus a marker), otherwise above; the side with more room
-    when neither is clear.  Returns the text's anchor y and whether it is below."""
-    vals = table["qcd_V4"][lam]
-    lo, hi = min(vals) - LABEL_GAP, max(vals) + LABEL_GAP
-    others = [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD)
-              for k in ("qcd_test", "ste_test", "ste_V4", "qcd_V1")]
+def _spans(table: dict[str, dict[float, list[float]]], lam: float) -> list[tuple[float, float]]:
+    """The vertical extent of every drawn series at ``lam``: its range over the splits, plus a marker."""
+    keys = ("qcd_V4", "qcd_V1", "qcd_test", "ste_V4", "ste_test")
+    return [(min(table[k][lam]) - MARKER_PAD, max(table[k][lam]) + MARKER_PAD) for k in keys if lam in table.get(k, {})]
 
-    def clash(a: float, b: float) -> float:
-        return max([0.0] + [min(b, o_hi) - max(a, o_lo) for o_lo, o_hi in others])
 
-    below, above = clash(lo - LABEL_HEIGHT, lo), clash(hi, hi + LABEL_HEIGHT)
-    return (lo, True) if below == 0 or below <= above else (hi, False)
+def _free_spot(taken: list[tuple[float, float]], y: float, top: float) -> float:
+    """The bottom of the label slot [b, b + LABEL_HEIGHT] within [0, top] that overlaps nothing in ``taken`` and
+    whose centre is nearest ``y`` (the slot nearest ``y`` if every one overlaps something)."""
+    slots = np.arange(0.0, top - LABEL_HEIGHT, 0.005)
+
+    def overlap(b: float) -> float:
+        return sum(max(0.0, min(b + LABEL_HEIGHT, hi) - max(b, lo)) for lo, hi in taken)
+
+    cost = np.array([overlap(b) for b in slots])
+    free = slots[cost == 0] if (cost == 0).any() else slots[cost == cost.min()]
+    return float(free[np.argmin(np.abs(free + LABEL_HEIGHT / 2 - y))])
 
 
 def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[Path]:
@@ -75,7 +79,6 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
             continue
         name = datasets[i]
         t = _table(recs, name)
-        k_ste = np.mean([v for vs in t["ste_k"].values() for v in vs])
         _series(ax, t, "qcd_V4", style.COLORS["V4"], "s", "-", "Q-CD: V4 certificate")
         _series(ax, t, "qcd_V1", style.COLORS["V1"], "x", "--", "Q-CD: V1")
         _series(ax, t, "qcd_test", style.COLORS["V4"], "o", ":", "Q-CD: test error", mfc="white")
@@ -83,15 +86,17 @@ def plot(records: dict[str, list[dict[str, Any]]], out_dir: str | Path) -> list[
         _series(ax, t, "ste_test", style.COLORS["ste"], "v", ":", "STE: test error", mfc="white")
         lams = sorted(t["qcd_test"])
         for lam in lams:
-            y, below = _count_position(t, lam)
-            ax.annotate(f"{np.mean(t['qcd_k'][lam]):.0f}", (lam, y), ha="center", va="top" if below else "bottom",
-                        color=style.COLORS["V4"])
-        ax.annotate(f"{k_ste:.0f}", (lams[-1], np.mean(t["ste_V4"][lams[-1]])), textcoords="offset points",
-                    xytext=(0, 4), ha="center", va="bottom", color=style.COLORS["ste"])
+            taken = _spans(t, lam)
+            for key, k_key, color in (("qcd_V4", "qcd_k", style.COLORS["V4"]), ("ste_V4", "ste_k", style.COLORS["ste"])):
+                if key == "ste_V4" and lam != lams[-1]:
+                    continue  # the STE net does not depend on lambda: its count once, at the last lambda
+                bottom = _free_spot(taken, float(np.mean(t[key][lam])), YLIM)
+                taken.append((bottom, bottom + LABEL_HEIGHT))
+                ax.annotate(f"{np.mean(t[k_key][lam]):.0f}", (lam, bottom), ha="center", va="bottom", color=color)
         ax.set_xscale("log")
         ax.set_xticks(lams, [f"{lam:g}" for lam in lams])
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_ylim(0, 1.1)
+        ax.set_ylim(0, YLIM)
         ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax.set_ylabel("0-1 error")
         ax.set_xlabel(r"MCP level $\lambda$")
