@@ -31,59 +31,60 @@ STARTS = 12
 SCOPES = ((1, 1, 4), (1, 2, 3), (1, 3, 3), (2, 1, 2))
 
 
-def qcd(table: np.ndarray, start: tuple[int, ...], K: int, nu_: float) -> tuple[tuple[int, ...], list, list]:
-    """Q-CD on a table indexed by codes + K; returns the output, the accepted F drops, evaluations per sweep."""
-    m_ = list(start)
-    drops, evals = [], []
-    visited = {tuple(m_)}
+def _rule(F, start, neighbour, nu_: float) -> tuple[tuple[int, ...], list[tuple[int, int]], list, list]:
+    """The sweep rule of docs/theory.md, stated literally, for an objective ``F(codes)`` and ``neighbour(codes, j,
+    s)`` (the codes one level up (s = +1) or down (s = -1) in coordinate j, or None where that level does not
+    exist): sweep j = 1..p, for s = +1 then -1, accept the move if F(m + s e_j) < F(m) - nu; stop after a sweep
+    with no accepted move.  Returns (output, accepted moves (j, s) in order, their F drops, evaluations per
+    sweep); a repeated point is an error."""
+    m_ = tuple(start)
+    moves, drops, evals = [], [], []
+    visited = {m_}
     while True:
         accepted, count = False, 0
         for j in range(len(m_)):
             for sgn in (+1, -1):
-                if abs(m_[j] + sgn) > K:
+                cand = neighbour(m_, j, sgn)
+                if cand is None:
                     continue
                 count += 1
-                cand = m_.copy()
-                cand[j] += sgn
-                f_now, f_cand = table[tuple(c + K for c in m_)], table[tuple(c + K for c in cand)]
+                f_now, f_cand = F(m_), F(cand)
                 if f_cand < f_now - nu_:
+                    moves.append((j, sgn))
                     drops.append(f_now - f_cand)
-                    m_ = cand
-                    accepted = True
-                    if tuple(m_) in visited:
-                        raise AssertionError(f"point {m_} repeated")
-                    visited.add(tuple(m_))
+                    m_, accepted = cand, True
+                    if m_ in visited:
+                        raise AssertionError(f"point {list(m_)} repeated")
+                    visited.add(m_)
         evals.append(count)
         if not accepted:
-            return tuple(m_), drops, evals
+            return m_, moves, drops, evals
+
+
+def qcd(table: np.ndarray, start: tuple[int, ...], K: int, nu_: float) -> tuple[tuple[int, ...], list, list]:
+    """Q-CD on a table indexed by codes + K; returns the output, the accepted F drops, evaluations per sweep."""
+
+    def neighbour(m_, j, sgn):
+        return m_[:j] + (m_[j] + sgn,) + m_[j + 1:] if abs(m_[j] + sgn) <= K else None
+
+    out, _, drops, evals = _rule(lambda c: table[tuple(x + K for x in c)], start, neighbour, nu_)
+    return out, drops, evals
 
 
 def sweep_rule(problem, nu: float, start) -> tuple[np.ndarray, list[tuple[int, int]], int]:
-    """docs/theory.md's sweep rule, stated literally, on a toolkit problem: sweep j = 1..p, for s = +1 then -1
-    where the level exists, accept the move if F(m + s e_j) < F(m) - nu (F by the reference evaluation
-    ``objective_F``); stop after a sweep with no accepted move.  Returns (output codes, accepted moves as
-    (j, s) in order, number of sweeps including the last one)."""
+    """The sweep rule (:func:`_rule`) on a toolkit problem, F by the reference evaluation ``objective_F``.
+    Returns (output codes, accepted moves as (j, s) in order, number of sweeps including the last one)."""
     from qtheory.solve.certify import objective_F
 
-    m_ = np.asarray(start, dtype=np.int64).copy()
-    index = problem.indices_from_codes(m_)
-    moves: list[tuple[int, int]] = []
-    sweeps = 0
-    while True:
-        sweeps += 1
-        accepted = False
-        for j in range(problem.p):
-            for sgn in (+1, -1):
-                t = int(index[j]) + sgn
-                if not 0 <= t < problem.radices[j]:
-                    continue
-                cand = m_.copy()
-                cand[j] = problem.param_grids[j].codes[t]
-                if objective_F(problem, cand) < objective_F(problem, m_) - nu:
-                    m_, index[j], accepted = cand, t, True
-                    moves.append((j, sgn))
-        if not accepted:
-            return m_, moves, sweeps
+    def neighbour(m_, j, sgn):
+        t = int(problem.indices_from_codes(np.asarray(m_, dtype=np.int64))[j]) + sgn
+        if not 0 <= t < problem.radices[j]:
+            return None
+        return m_[:j] + (int(problem.param_grids[j].codes[t]),) + m_[j + 1:]
+
+    F = lambda c: float(objective_F(problem, np.asarray(c, dtype=np.int64)))  # noqa: E731
+    out, moves, _, evals = _rule(F, tuple(int(c) for c in start), neighbour, nu)
+    return np.asarray(out, dtype=np.int64), moves, len(evals)
 
 
 def _is_local(table: np.ndarray, out: tuple[int, ...], K: int, nu_: float) -> bool:
