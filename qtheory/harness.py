@@ -20,11 +20,15 @@ greedily (:func:`qtheory.moves.simplifications`, at most ``shrink_examples`` tri
 Probabilistic claims (asserted with probability >= 1 - delta').  An example fixes a population and the
 knobs; its training samples (data seeds s0, s0 + 1, ... from the first draw's seed s0; a population drawn
 again continues where it stopped, never reusing a sample) feed an anytime-valid test of "violation rate <=
-delta'" (:class:`qtheory.sequential.RateTest`).  The j-th population sampled gets level alpha / (j (j + 1)),
-so a true claim is refuted with probability at most alpha (``false_alarm``) however long the search runs.
-Each new population gets ``space.screen_resamples`` samples; after every example the most suspicious
-population (see :meth:`qtheory.sequential.RateTest.suspicion`, at most ``space.screen_level``) gets up to
-``space.resamples`` more.  These rules only decide where samples go: the test is valid under any of them.
+delta'" (:class:`qtheory.sequential.RateTest`).  The j-th population sampled gets level alpha_j
+(:func:`qtheory.sequential.alpha_of_test`; they sum to alpha), so a true claim is refuted with probability at
+most alpha (``false_alarm``) however long the search runs.  Each new population gets
+``space.screen_resamples`` samples; after every example the most suspicious population (see
+:meth:`qtheory.sequential.RateTest.suspicion`, at most ``space.screen_level``) gets up to ``space.resamples``
+more.  These rules only decide where samples go: the test is valid under any of them.  A new sample of a
+population reuses its population quantities (:mod:`qtheory.resample`), and where the claim allows it a batch
+of samples is screened at once (:mod:`qtheory.sample_batch`); every sample near a threshold is judged exactly,
+so the screen changes the speed, not the verdict.
 
 Budget.  ``max_examples`` bounds the examples (shrinking aside) and, with no ``budget`` given, nothing
 depends on the clock: the same variant and seed give the same verdict on any machine and under any load
@@ -200,10 +204,11 @@ class _Population:
     seed0: int
     phase: str
     base: Case | None = None
+    resampler: Any = None  # a PopulationResampler of ``base``, False where it does not apply
+    batch: Any = None  # a SampleBatch of ``resampler``, False where the claim or population allows none
     applicable: int = 0
     min_slack: float = math.inf
-    worst: dict | None = None
-    worst_key: tuple | None = None
+    worst: dict | None = None  # the record of its most violating sample
     bad_seeds: list[int] = field(default_factory=list)
 
     def score(self) -> tuple:
@@ -406,35 +411,81 @@ class _Search:
         return pop
 
     def _sample(self, pop: _Population, m: int) -> None:
-        """Up to ``m`` more training samples of ``pop``; stops when its test refutes."""
-        variant = self.variant
-        for _ in range(m):
+        """Up to ``m`` more training samples of ``pop``, screened in batches where the claim allows it
+        (:mod:`qtheory.sample_batch`: a sample whose screen is clear of every threshold is counted from the
+        screen, any other is judged exactly); stops when its test refutes."""
+        done = 0
+        while done < m:
             self._check_time()
-            seed_r = pop.seed0 + pop.test.samples
-            case = build_case(pop.spec.with_seed(seed_r), like=pop.base)
-            pop.base = pop.base or case
-            res = evaluate_case(variant, case, collect=self.tight is not None)
-            self.samples += 1
-            pop.applicable += res.applicable
-            self.checks += res.checks
-            self.undefined += res.undefined
-            if self.tight is not None and res.applicable:
-                if res.tightest is not None:
-                    res.tightest = _case_record(case, res.tightest)
-                self.tight.add(res)
-            rejected = pop.test.add(res.violation)
-            if res.violation and len(pop.bad_seeds) < 50:
-                pop.bad_seeds.append(seed_r)
-            if res.worst is not None:
-                key = (not res.violation, res.min_slack)
-                if pop.worst_key is None or key < pop.worst_key:
-                    pop.worst_key, pop.worst = key, _case_record(case, res.worst)
-                if res.min_slack < self.min_slack:
-                    self.min_slack, self.worst = res.min_slack, _case_record(case, res.worst)
-            pop.min_slack = min(pop.min_slack, res.min_slack)
-            if rejected:
-                self.found, self.found_by, self.found_spec = self._refutation(pop), pop.phase, pop.spec
-                return
+            batch = self._batch(pop)
+            size = 1 if batch is None else min(m - done, batch.batch_size)
+            seeds = [pop.seed0 + pop.test.samples + i for i in range(size)]
+            screen = batch.screen(seeds) if batch is not None else None
+            for r, seed_r in enumerate(seeds):
+                if self._judge(pop, seed_r, screen, r):
+                    return
+            done += size
+
+    def _judge(self, pop: _Population, seed_r: int, screen: Any, r: int) -> bool:
+        """Judge the sample of data seed ``seed_r`` of ``pop`` (from row r of ``screen`` when it is clear of
+        every threshold) and feed its test; True when the test refutes."""
+        variant = self.variant
+        if screen is not None and not screen.needs_exact(r, -variant.tol, self.min_slack):
+            case = None
+            res = CaseResult(applicable=bool(screen.applicable[r]), checks=int(screen.checks[r]),
+                             undefined=int(screen.undefined[r]), min_slack=float(screen.min_slack[r]))
+        else:
+            case = self._resample(pop, seed_r)
+            res = evaluate_case(variant, case, collect=self.tight is not None, record_below=self.min_slack)
+        self.samples += 1
+        pop.applicable += res.applicable
+        self.checks += res.checks
+        self.undefined += res.undefined
+        if self.tight is not None and res.applicable:
+            if res.tightest is not None:
+                res.tightest = _case_record(case, res.tightest)
+            self.tight.add(res)
+        rejected = pop.test.add(res.violation)
+        if res.violation and len(pop.bad_seeds) < 50:
+            pop.bad_seeds.append(seed_r)
+        if res.worst is not None:
+            if res.violation and (pop.worst is None or res.min_slack < pop.worst["slack"]):
+                pop.worst = _case_record(case, res.worst)  # the refutation's record: its most violating sample
+            if res.min_slack < self.min_slack:
+                self.min_slack, self.worst = res.min_slack, _case_record(case, res.worst)
+        pop.min_slack = min(pop.min_slack, res.min_slack)
+        if rejected:
+            self.found, self.found_by, self.found_spec = self._refutation(pop), pop.phase, pop.spec
+            return True
+        return False
+
+    def _batch(self, pop: _Population) -> Any:
+        """The batch screen of ``pop`` (:class:`qtheory.sample_batch.SampleBatch`), or None where the claim,
+        the tightness summary or the population does not allow one."""
+        from qtheory.sample_batch import SampleBatch, screenable
+
+        if pop.batch is None:
+            self._resample(pop, pop.seed0)  # builds the base case and its resampler
+            ok = pop.resampler and self.tight is None and screenable(self.variant)
+            pop.batch = SampleBatch(self.variant, pop.resampler) if ok else False
+        return pop.batch or None
+
+    @staticmethod
+    def _resample(pop: _Population, seed: int) -> Case:
+        """The case of ``pop`` with data seed ``seed``: by :class:`qtheory.resample.PopulationResampler`
+        where it applies and passes its self-check on the first sample, else built from the problem file."""
+        from qtheory.resample import PopulationResampler
+
+        if pop.base is None:
+            pop.base = build_case(pop.spec.with_seed(seed))
+        if pop.resampler is None:
+            fast = PopulationResampler(pop.base) if PopulationResampler.applies(pop.base) else None
+            pop.resampler = fast if fast is not None and fast.self_check() else False
+        if seed == int(pop.base.config["data"]["seed"]):
+            return pop.base
+        if pop.resampler:
+            return pop.resampler.case(seed)
+        return build_case(pop.spec.with_seed(seed), like=pop.base)
 
     def _refutation(self, pop: _Population) -> dict[str, Any]:
         rec = dict(pop.worst)

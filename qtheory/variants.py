@@ -255,26 +255,36 @@ def evaluate(expr: sp.Basic, values: Mapping[str, Any]) -> np.ndarray:
 
 def slack(expr: sp.Basic, values: Mapping[str, Any]) -> np.ndarray:
     """The slack of a claim (module doc): >= 0 where it holds, < 0 by how much it fails."""
+    return slack_and_scale(expr, values)[0]
+
+
+def slack_and_scale(expr: sp.Basic, values: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The slack of a claim and its scale: the largest finite |side| of its relations (0 where none is
+    finite), which bounds the round-off of the slack to a few ulps of it."""
     if expr == sp.true:
-        return np.asarray(np.inf)
+        return np.asarray(np.inf), np.asarray(0.0)
     if expr == sp.false:
-        return np.asarray(-np.inf)
-    if isinstance(expr, sp.And):
-        return np.minimum.reduce(np.broadcast_arrays(*[slack(x, values) for x in expr.args]))
-    if isinstance(expr, sp.Or):
-        return np.maximum.reduce(np.broadcast_arrays(*[slack(x, values) for x in expr.args]))
-    if isinstance(expr, sp.Not):
-        return -slack(expr.args[0], values)
-    if isinstance(expr, sp.Implies):
-        return np.maximum(-slack(expr.args[0], values), slack(expr.args[1], values))
+        return np.asarray(-np.inf), np.asarray(0.0)
+    if isinstance(expr, (sp.And, sp.Or, sp.Not, sp.Implies)):
+        parts = [slack_and_scale(x, values) for x in expr.args]
+        scale = np.maximum.reduce(np.broadcast_arrays(*[sc for _, sc in parts]))
+        sls = [sl for sl, _ in parts]
+        if isinstance(expr, sp.And):
+            return np.minimum.reduce(np.broadcast_arrays(*sls)), scale
+        if isinstance(expr, sp.Or):
+            return np.maximum.reduce(np.broadcast_arrays(*sls)), scale
+        if isinstance(expr, sp.Not):
+            return -sls[0], scale
+        return np.maximum(-sls[0], sls[1]), scale
     lhs, rhs = evaluate(expr.lhs, values), evaluate(expr.rhs, values)
     with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.where(np.isfinite(lhs), np.abs(lhs), 0.0), np.where(np.isfinite(rhs), np.abs(rhs), 0.0))
         if isinstance(expr, (sp.LessThan, sp.StrictLessThan)):
-            return rhs - lhs
+            return rhs - lhs, scale
         if isinstance(expr, (sp.GreaterThan, sp.StrictGreaterThan)):
-            return lhs - rhs
+            return lhs - rhs, scale
         if isinstance(expr, sp.Eq):
-            return -np.abs(lhs - rhs)
+            return -np.abs(lhs - rhs), scale
     raise TypeError(f"cannot judge {expr!r}")
 
 
@@ -556,10 +566,12 @@ def sides_of(rel: sp.Rel) -> tuple[sp.Basic, sp.Basic] | None:
     return None
 
 
-def evaluate_case(variant: Variant, case: Case, *, collect: bool = False) -> CaseResult:
+def evaluate_case(variant: Variant, case: Case, *, collect: bool = False, record_below: float = np.inf) -> CaseResult:
     """Judge ``variant`` on every solution of its kind on ``case``; a violation found in the exact tables is
     confirmed by the reference evaluation (and, for nu-local points, by the reference certificate).
-    ``collect`` also returns the two sides of each relation at the checked solutions (tightness)."""
+    ``collect`` also returns the two sides of each relation at the checked solutions (tightness).
+    ``record_below``: the record of the smallest slack (``worst``) is made only when that slack is below it
+    (a violation's record always is)."""
     scalars = problem_quantities(case, variant.quantities)
     problem_only = [r for r in variant.assumptions.values() if names_in(r) <= set(scalars)]
     if not all(bool(np.all(holds(r, scalars))) for r in problem_only):
@@ -591,7 +603,9 @@ def evaluate_case(variant: Variant, case: Case, *, collect: bool = False) -> Cas
             result.violation, result.worst = True, record
             result.min_slack = min(result.min_slack, record["slack"])
             return result
-    result.worst = _record(variant, case, scalars, pts.kind, pts.codes[order[0]], {x: v[order[0]] for x, v in pts.values.items()}, float(sl[order[0]]))
+    if sl[order[0]] < record_below:
+        result.worst = _record(variant, case, scalars, pts.kind, pts.codes[order[0]],
+                               {x: v[order[0]] for x, v in pts.values.items()}, float(sl[order[0]]))
     return result
 
 

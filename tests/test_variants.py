@@ -215,8 +215,14 @@ def test_sequential_test_power_and_detectable_rate():
 
 
 def test_alpha_spending_sums_to_the_false_alarm_rate():
-    total = sum(alpha_of_test(i, 0.01) for i in range(1, 100001))
-    assert total <= 0.01 and total == pytest.approx(0.01, rel=1e-4)
+    # the partial sums telescope to alpha (1 - ln 2 / ln(N + 2)) < alpha, which tends to alpha
+    levels = [alpha_of_test(i, 0.01) for i in range(1, 100001)]
+    assert all(a > 0 for a in levels) and all(b < a for a, b in zip(levels, levels[1:]))
+    for N in (1, 10, 1000, 100000):
+        total = math.fsum(levels[:N])
+        assert total < 0.01 and total == pytest.approx(0.01 * (1 - math.log(2) / math.log(N + 2)), rel=1e-9)
+    with pytest.raises(ValueError, match="i"):
+        alpha_of_test(0, 0.01)
 
 
 # ---------------------------------------------------------------------------------------------- search

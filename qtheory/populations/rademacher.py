@@ -73,12 +73,13 @@ def gaussian_h(c: np.ndarray, sigma: float, B: float) -> np.ndarray:
     if sigma == 0:
         return np.minimum(c * c, B)
     r = math.sqrt(B)
-    lo, hi = (-r - c) / sigma, (r - c) / sigma
+    with np.errstate(over="ignore"):  # a tiny sigma sends the standardized ends to +-inf, where Phi and phi are exact
+        lo, hi = (-r - c) / sigma, (r - c) / sigma
+        phi_lo = np.exp(-0.5 * lo * lo) / math.sqrt(2 * math.pi)
+        phi_hi = np.exp(-0.5 * hi * hi) / math.sqrt(2 * math.pi)
     # Phi(b') - Phi(a') without cancellation in either tail
     inside = np.where(lo > 0, ndtr(-lo) - ndtr(-hi), ndtr(hi) - ndtr(lo))
     outside = ndtr(lo) + ndtr(-hi)
-    phi_lo = np.exp(-0.5 * lo * lo) / math.sqrt(2 * math.pi)
-    phi_hi = np.exp(-0.5 * hi * hi) / math.sqrt(2 * math.pi)
     second = (c * c + sigma**2) * inside + sigma * (c - r) * phi_lo - sigma * (c + r) * phi_hi
     return np.clip(second + B * outside, 0.0, B)
 

@@ -246,18 +246,24 @@ def _enumerable(problem: Problem) -> bool:
     return estimate_enumeration(problem).seconds <= EXACT_MAX_SECONDS
 
 
+def second_differences(tables: np.ndarray, j: int, step: float, lead: int = 0) -> np.ndarray:
+    """(T(beta + d_j e_j) + T(beta - d_j e_j) - 2 T(beta)) / d_j^2 along coordinate j of tables in canonical
+    shape (radices), at every beta with both neighbours; the first ``lead`` axes index several tables."""
+    ax, m = lead + j, tables.shape[lead + j]
+    return (
+        np.take(tables, np.arange(2, m), axis=ax)
+        + np.take(tables, np.arange(0, m - 2), axis=ax)
+        - 2.0 * np.take(tables, np.arange(1, m - 1), axis=ax)
+    ) / step**2
+
+
 def _exact_smoothness(problem: Problem, table: np.ndarray, steps: np.ndarray) -> Smoothness:
     """max over axes j of the second differences of the L_n table (canonical shape = radices) / d_j^2."""
     best, where, count = -math.inf, None, 0
     for j in range(table.ndim):
-        m = table.shape[j]
-        if m < 3:
+        if table.shape[j] < 3:
             continue
-        sd = (
-            np.take(table, np.arange(2, m), axis=j)
-            + np.take(table, np.arange(0, m - 2), axis=j)
-            - 2.0 * np.take(table, np.arange(1, m - 1), axis=j)
-        ) / steps[j] ** 2
+        sd = second_differences(table, j, steps[j])
         count += sd.size
         flat = int(np.argmax(sd))
         if sd.flat[flat] > best:

@@ -86,6 +86,10 @@ class ExactQuantities:
     min_F_by_k: np.ndarray | None = None
     near_minimizers: dict[str, int] = field(default_factory=dict)
     tables: dict[str, np.ndarray] = field(default_factory=dict)
+    #: best_sparse(s) by s (population quantities only; a copy made with dataclasses.replace starts empty)
+    sparse_memo: dict[int, tuple[np.ndarray, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def minimizer(self, objective: str) -> tuple[np.ndarray, float]:
         """(argmin, min) of ``empirical`` L_n, ``penalized`` F or ``population`` L."""
@@ -108,11 +112,14 @@ class ExactQuantities:
         s = int(s)
         if not 0 <= s <= self.problem.p:
             raise ValueError(f"s == {s}, must be in [0, p] = [0, {self.problem.p}]")
-        k = int(np.argmin(self.min_L_by_k[: s + 1]))
-        if not np.isfinite(self.min_L_by_k[k]):
-            raise ValueError(f"no code vector has at most s = {s} non-zeros (the grid has no zero level)")
-        codes = self.argmin_L_by_k[k].copy()
-        return codes, float(self.problem.population_risk(codes))  # the reference evaluation, like L*_Q
+        if s not in self.sparse_memo:
+            k = int(np.argmin(self.min_L_by_k[: s + 1]))
+            if not np.isfinite(self.min_L_by_k[k]):
+                raise ValueError(f"no code vector has at most s = {s} non-zeros (the grid has no zero level)")
+            codes = self.argmin_L_by_k[k].copy()
+            self.sparse_memo[s] = (codes, float(self.problem.population_risk(codes)))  # the reference evaluation
+        codes, risk = self.sparse_memo[s]
+        return codes.copy(), risk
 
     def eps(self, s: int) -> float:
         """eps = L(beta*_eps) - L*_Q >= 0 for sparsity level s.
