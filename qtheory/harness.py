@@ -330,6 +330,7 @@ class _Search:
         self.pops: dict[str, _Population] = {}
         self.samples = 0
         self.tight = _Tightness(variant) if tightness else None
+        self.idle_knobs = idle_knobs(variant)
 
     # ------------------------------------------------------------------------------ budget
     def out_of_budget(self) -> bool:
@@ -401,7 +402,7 @@ class _Search:
 
     # ------------------------------------------------------------------------------ probabilistic
     def _population(self, spec: CaseSpec, phase: str) -> _Population:
-        key = population_key(spec)
+        key = population_key(spec, self.idle_knobs)
         pop = self.pops.get(key)
         if pop is None:
             j = len(self.pops) + 1
@@ -597,6 +598,19 @@ class _Search:
                            "refuted with probability >= 1/2 (resp. 0.9) by the samples the most sampled "
                            "population got, at its level alpha")
         return out
+
+
+def idle_knobs(variant: Variant) -> tuple[str, ...]:
+    """The knobs that cannot change the verdict of ``variant`` on a sample: the Q-CD starts, order and seed
+    unless its solutions are Q-CD outputs, and nu unless its solutions are nu-local or Q-CD outputs or it
+    uses nu or is_local.  Two specs that differ only in them are one population to the sequential test (else
+    the directed phase, moving such a knob, would start a new test on the same samples)."""
+    idle: list[str] = []
+    if variant.solutions != "qcd":
+        idle += ["starts", "order", "qcd_seed"]
+    if variant.solutions not in ("local", "qcd") and not {"nu", "is_local"} & variant.quantities:
+        idle += ["nu_mode", "nu_frac", "nu"]
+    return tuple(idle)
 
 
 def _variant_id(variant: Variant) -> str:

@@ -35,12 +35,13 @@ _SEED_MAX = 2**16 - 1
 EDGE = 1e-6
 
 
-def population_key(spec: CaseSpec) -> str:
+def population_key(spec: CaseSpec, ignore: tuple[str, ...] = ()) -> str:
     """The population and knobs of ``spec`` as a string: equal for two specs that differ only in the data
-    seed of their training sample."""
+    seed of their training sample (and in the knobs named in ``ignore``)."""
     config = copy.deepcopy(spec.config)
     config["data"].pop("seed", None)
-    return json.dumps([config, spec.knobs], sort_keys=True, default=str)
+    knobs = {k: v for k, v in spec.knobs.items() if k not in ignore}
+    return json.dumps([config, knobs], sort_keys=True, default=str)
 
 
 def spec_key(spec: CaseSpec) -> str:

@@ -180,3 +180,24 @@ def test_is_local_marks_the_global_minimizers_local():
     glob = solution_points(case, "global", scalars, 1e-9, need_local=True)
     assert glob.codes.shape[0] >= 1 and {tuple(c) for c in glob.codes} <= flagged
     assert np.all(glob.values["is_local"] == 1)
+
+
+def test_knobs_a_claim_does_not_use_do_not_start_a_new_population():
+    """A global claim's verdict on a sample does not depend on the Q-CD starts or on nu: specs that differ
+    only there are one population (one test, continuing its samples); for Q-CD claims they are not."""
+    from qtheory.harness import _Search, idle_knobs
+    from qtheory.variants import F, Fmin, nu
+
+    space = ProblemSpace()
+    one, two = _spec(space), _spec(space, starts=[[1]], qcd_seed=7, nu_mode="free", nu_frac=0.5)
+    global_claim = Variant("excess <= 1", excess <= 1, solutions="global", probabilistic=True)
+    assert population_key(one, idle_knobs(global_claim)) == population_key(two, idle_knobs(global_claim))
+    assert population_key(one) != population_key(two)
+    qcd_claim = Variant("F <= Fmin + 1", F <= Fmin + 1, solutions="qcd", probabilistic=True)
+    nu_claim = Variant("excess <= nu + 1", excess <= nu + 1, solutions="global", probabilistic=True)
+    for v in (qcd_claim, nu_claim):
+        assert population_key(one, idle_knobs(v)) != population_key(two, idle_knobs(v))
+    search = _Search(global_claim, seed=0, false_alarm=0.01, deadline=None, max_examples=None, shrink_seconds=None,
+                     shrink_examples=0, progress=None, tightness=False, t0=0.0)
+    assert search._population(one, "random") is search._population(two, "directed")
+    assert len(search.pops) == 1
