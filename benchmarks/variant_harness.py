@@ -5,8 +5,11 @@ each seed, with the default 60-second budget (``--budget``) or a fixed number of
 (``--max-examples``), and prints one line per run: file, variant, seed, verdict, phase that found it,
 examples, wall-clock and CPU seconds (the CPU time shows how much of the wall clock a loaded machine took).
 
+``--no-screen`` judges every training sample of a probabilistic claim exactly, one case at a time (no batch
+screen, :mod:`qtheory.sample_batch`): the verdicts are the same, the time shows what the screen saves.
+
 Usage: python benchmarks/variant_harness.py [FILE.py ...] [--seeds 0 1] [--budget 60 | --max-examples N]
-                                            [--json OUT.json]
+                                            [--no-screen] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def run(files: list[Path], seeds: list[int], budget: float | None, max_examples:
                 r = rows[-1]
                 print(f"{r['file']:32s} {r['variant'][:36]:36s} seed {seed}: {r['verdict']:12s} "
                       f"by {str(r['found_by']):9s} {r['examples']:5d} examples  {r['wall_s']:6.1f} s wall  "
-                      f"{r['cpu_s']:6.1f} s cpu", flush=True)
+                      f"{r['cpu_s']:6.1f} s cpu" + (f"  {r['samples']} samples" if r["samples"] else ""), flush=True)
     return rows
 
 
@@ -49,8 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--budget", type=float, default=None, help=f"seconds per run (default {DEFAULT_BUDGET:g})")
     parser.add_argument("--max-examples", type=int, default=None)
+    parser.add_argument("--no-screen", action="store_true", help="judge every sample exactly (no batch screen)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args(argv)
+    if args.no_screen:
+        import qtheory.sample_batch
+
+        qtheory.sample_batch.screenable = lambda variant: False
     files = args.files or sorted(EXAMPLES.glob("*.py"))
     rows = run(files, args.seeds, args.budget, args.max_examples)
     if args.json:

@@ -467,7 +467,7 @@ class _Search:
 
         if pop.batch is None:
             self._resample(pop, pop.seed0)  # builds the base case and its resampler
-            ok = pop.resampler and self.tight is None and screenable(self.variant)
+            ok = pop.resampler and self.tight is None and screenable(self.variant) and SampleBatch.fits(pop.resampler)
             pop.batch = SampleBatch(self.variant, pop.resampler) if ok else False
         return pop.batch or None
 

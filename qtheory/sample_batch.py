@@ -36,6 +36,8 @@ from qtheory.variants import (
 MARGIN = 1e-9
 #: samples screened per call at most (bounds the memory of the (R, |Q^p|) tables)
 MAX_BATCH_ENTRIES = 2_000_000
+#: the loss matrix over Q^p x support is built when it has at most this many entries
+MAX_LOSS_ENTRIES = 4_000_000
 
 
 def screenable(variant: Variant) -> bool:
@@ -73,6 +75,13 @@ class BatchScreen:
 
 class SampleBatch:
     """Screens of ``variant`` on samples of the population of ``resampler`` (module doc)."""
+
+    @staticmethod
+    def fits(resampler: PopulationResampler) -> bool:
+        """Whether the loss matrix of a finite population has at most :data:`MAX_LOSS_ENTRIES` entries (the
+        analytic population needs none)."""
+        pop = resampler.base.problem.population
+        return pop is None or resampler.codes.shape[0] * pop.N <= MAX_LOSS_ENTRIES
 
     def __init__(self, variant: Variant, resampler: PopulationResampler) -> None:
         from qtheory.populations.sign_problem import is_sign_problem
@@ -182,4 +191,4 @@ class SampleBatch:
         return np.abs(s) <= MARGIN * (1.0 + scale)
 
 
-__all__ = ["BatchScreen", "MARGIN", "SampleBatch", "screenable"]
+__all__ = ["BatchScreen", "MARGIN", "MAX_BATCH_ENTRIES", "MAX_LOSS_ENTRIES", "SampleBatch", "screenable"]

@@ -178,3 +178,14 @@ def test_screening_changes_the_speed_of_a_search_not_its_result(monkeypatch, nam
     exact = run()
     assert json.dumps(screened, sort_keys=True) == json.dumps(exact, sort_keys=True)
     assert screened["sequential"]["samples"] >= 20 * examples
+
+
+def test_a_loss_matrix_too_large_is_not_built(monkeypatch):
+    import qtheory.sample_batch
+
+    rs = PopulationResampler(build_case(_spec(CONFIGS["teacher, zero-one loss"])))
+    assert SampleBatch.fits(rs)
+    monkeypatch.setattr(qtheory.sample_batch, "MAX_LOSS_ENTRIES", rs.codes.shape[0] * 40 - 1)  # |Q^p| N - 1
+    assert not SampleBatch.fits(rs)
+    analytic = PopulationResampler(build_case(_spec(CONFIGS["analytic population"])))
+    assert SampleBatch.fits(analytic)  # no finite support: no loss matrix
