@@ -8,8 +8,8 @@ come from four phases, interleaved on a fixed schedule (so a run is reproducible
 * ``"random"`` -- hypothesis draws from ``variant.space`` (``hypothesis.target`` steers towards small
   slack);
 * ``"extreme"`` -- after every second random example, a structured extreme draw built from it
-  (:func:`qtheory.moves.extreme`: one or two parameters, a noiseless teacher, the smallest n, knobs at the
-  ends of their ranges);
+  (:func:`qtheory.moves.extreme`: one or two parameters, a noiseless teacher -- for probabilistic claims
+  more often the noisiest one --, the smallest n, knobs at the ends of their ranges);
 * ``"directed"`` -- after every random example, a local-search step: a neighbour
   (:func:`qtheory.moves.neighbour`) of one of the examples with the lowest slack so far (for probabilistic
   claims: the most suspicious populations first), which joins them when its slack is lower.
@@ -554,7 +554,7 @@ class _Search:
         self.evaluate(neighbour(start, self.rng, moves=moves), "directed")
 
     def extreme_step(self, spec: CaseSpec) -> None:
-        self.evaluate(extreme(spec, self.rng), "extreme")
+        self.evaluate(extreme(spec, self.rng, noisy=self.variant.probabilistic), "extreme")
 
     # ------------------------------------------------------------------------------ shrinking
     def shrink(self) -> tuple[bool, int]:

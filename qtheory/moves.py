@@ -261,17 +261,21 @@ def _smallest_model(space: ProblemSpace, rng: np.random.Generator, analytic: boo
     return {"kind": "linear", "layers": [inputs, 1], "activation": str(rng.choice(space.activations)), "bias": bias}
 
 
-def extreme(spec: CaseSpec, rng: np.random.Generator) -> CaseSpec:
+def extreme(spec: CaseSpec, rng: np.random.Generator, noisy: bool = False) -> CaseSpec:
     """A structured extreme draw built from ``spec``: one or two parameters (when the space has linear models),
     a noiseless teacher and the smallest n (each with probability 3/4), and each continuous knob at an end of
-    its range with probability 1/2 (a U at its upper end, a lam -> d or -> R, nu -> its upper end, ...)."""
+    its range with probability 1/2 (a U at its upper end, a lam -> d or -> R, nu -> its upper end, ...).
+    ``noisy`` (for claims about the chance of a sample, where a noiseless teacher leaves little to chance):
+    the noise at its upper end with probability 1/2 and at its lower end with probability 1/4."""
     config, knobs = _clone(spec)
     space = spec.space
     model = _smallest_model(space, rng, _analytic(config))
     if model is not None and rng.random() < 0.75:
         config["model"] = model
-    if rng.random() < 0.75:
-        config["data"][_noise_key(config)] = float(space.noise[0])
+    u = rng.random()
+    if u < 0.75:
+        low = u >= 0.5 if noisy else True
+        config["data"][_noise_key(config)] = float(space.noise[0] if low else space.noise[1])
     if rng.random() < 0.75:
         config["data"]["n"] = int(space.n[0] + rng.integers(min(3, space.n[1] - space.n[0] + 1)))
     if rng.random() < 0.5:

@@ -77,8 +77,8 @@ def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path):
     f = tmp_path / "v.py"
     f.write_text(
         "from qtheory.strategies import ProblemSpace\n"
-        "from qtheory.variants import Variant, dev\n"
-        "VARIANTS = [Variant('dev small', dev <= 0.3, solutions='any', probabilistic=True,\n"
+        "from qtheory.variants import B, Variant, dev\n"
+        "VARIANTS = [Variant('dev at most B', dev <= B, solutions='any', probabilistic=True,\n"
         "                    space=ProblemSpace(max_codes=30, n=(2, 20), N=(10, 30)))]\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
@@ -95,7 +95,8 @@ def test_a_max_examples_run_is_reproducible_and_writes_nothing_here(tmp_path):
         out.pop("seconds")
         outs.append(out)
     assert outs[0] == outs[1]
-    assert outs[0]["examples_tried"] <= 6 and sum(outs[0]["phases"].values()) == outs[0]["examples_tried"]
+    # a true claim: the search runs all its examples (hypothesis stores its files on the way)
+    assert outs[0]["examples_tried"] == 6 and sum(outs[0]["phases"].values()) == outs[0]["examples_tried"]
     assert outs[0]["sequential"]["samples"] >= 20
     # hypothesis's files went to the cache folder: no .hypothesis here
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "v.py"]
@@ -201,3 +202,16 @@ def test_knobs_a_claim_does_not_use_do_not_start_a_new_population():
                      shrink_examples=0, progress=None, tightness=False, t0=0.0)
     assert search._population(one, "random") is search._population(two, "directed")
     assert len(search.pops) == 1
+
+
+def test_extreme_draws_for_probabilistic_claims_favour_the_noisiest_teacher():
+    space = ProblemSpace(noise=(0.0, 0.5))
+    spec = _spec(space)  # noise 0.2, inside the range
+    draws = 600
+    for noisy, p_top, p_bottom in ((True, 0.5, 0.25), (False, 0.0, 0.75)):
+        rng = np.random.default_rng(5)
+        noise = np.array([extreme(spec, rng, noisy=noisy).config["data"]["noise"] for _ in range(draws)])
+        top, bottom = np.mean(noise == 0.5), np.mean(noise == 0.0)
+        margin = 4 * math.sqrt(0.25 / draws)  # 4 binomial standard deviations at most
+        assert abs(top - p_top) <= margin and abs(bottom - p_bottom) <= margin, (noisy, top, bottom)
+        assert np.all((noise == 0.0) | (noise == 0.5) | (noise == 0.2))
