@@ -5,6 +5,9 @@ each seed, with the default 60-second budget (``--budget``) or a fixed number of
 (``--max-examples``), and prints one line per run: file, variant, seed, verdict, phase that found it,
 examples, wall-clock and CPU seconds (the CPU time shows how much of the wall clock a loaded machine took).
 
+``benchmarks/variants/`` holds variants for this benchmark only (not shipped examples, not run by the
+tests), e.g. rare violations over wider spaces than ``examples/variants/false_A0_rare.py``.
+
 ``--no-screen`` judges every training sample of a probabilistic claim exactly, one case at a time (no batch
 screen, :mod:`qtheory.sample_batch`): the verdicts are the same, the time shows what the screen saves.
 

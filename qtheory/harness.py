@@ -500,8 +500,7 @@ class _Search:
 
     def _probabilistic(self, spec: CaseSpec, phase: str) -> ExampleResult:
         pop = self._population(spec, phase)
-        if pop.base is None:  # build the first case now, so that a degenerate draw is rejected before sampling
-            pop.base = build_case(pop.spec.with_seed(pop.seed0))
+        self._resample(pop, pop.seed0)  # the first case now, so that a degenerate draw is rejected before sampling
         self._sample(pop, self.variant.space.screen_resamples)
         if self.found is None:
             self._follow_up()

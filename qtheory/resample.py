@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from qtheory.data import Dataset
-from qtheory.strategies import Case
+from qtheory.strategies import Case, _smoothness
 
 #: resampling is used when |Q^p| n is at most this (one reference evaluation of the whole table per sample)
 MAX_TABLE_WORK = 4_000_000
@@ -80,8 +80,6 @@ class PopulationResampler:
     def case(self, seed: int) -> Case:
         """The case of data seed ``seed``: the base case with its training set, L_n (and F) tables, minima and
         U_Q replaced by those of that sample."""
-        from qtheory.strategies import _smoothness
-
         t0 = time.perf_counter()
         base = self.base
         problem = dataclasses.replace(base.problem, train=self.training_set(seed), info=dict(base.problem.info))

@@ -51,9 +51,9 @@ def screenable(variant: Variant) -> bool:
 
 @dataclass
 class BatchScreen:
-    """The screen of R samples (arrays of shape (R,)): applicable, checks, undefined, min_slack, and
-    ``near``: a problem assumption within round-off of failing or the smallest slack within round-off of
-    its own value's decisions (``margin``: the round-off margin of the smallest slack)."""
+    """The screen of R samples (arrays of shape (R,)): applicable, checks, undefined, min_slack, ``margin``
+    (the round-off margin of the smallest slack) and ``near_assumption`` (a problem assumption, or the cut
+    F - min F <= tol of a global claim, within round-off of deciding otherwise)."""
 
     applicable: np.ndarray
     checks: np.ndarray
@@ -116,14 +116,15 @@ class SampleBatch:
 
     def tables(self, seeds: list[int]) -> np.ndarray:
         """The L_n tables of the samples of ``seeds``: shape (R, |Q^p|) (codes in canonical order)."""
+        from qtheory.populations.sign_problem import clipped_square_losses
+
         pb = self.rs.base.problem
         if self.sign:
             out = np.empty((len(seeds), self.C))
             for r, seed in enumerate(seeds):
                 train = self.rs.training_set(seed)
-                Z = self.codes_f @ train.X.T.astype(np.float64)
-                res = pb.step * Z - train.y
-                out[r] = np.minimum(res * res, pb.loss.B).mean(axis=-1)
+                Z = self.codes_f @ train.X.T.astype(np.float64)  # exact integers, as SignProblem.sign_products
+                out[r] = clipped_square_losses(pb.step, Z, train.y, pb.loss.B).mean(axis=-1)
             return out
         idx = np.stack([self.rs.sample_indices(seed) for seed in seeds])  # (R, n)
         return self.loss_matrix[:, idx].mean(axis=2).T

@@ -77,8 +77,7 @@ class SignProblem(Problem):
 
     def losses_from_products(self, Z: np.ndarray) -> np.ndarray:
         """Per-sample losses min((d Z_i - y_i)^2, B) for products Z (..., n)."""
-        r = self.step * Z - self.train.y
-        return np.minimum(r * r, self.loss.B)
+        return clipped_square_losses(self.step, Z, self.train.y, self.loss.B)
 
     def empirical_risk(self, codes: Any) -> float | np.ndarray:
         """L_n at one code vector (float) or a batch (m, p) (array), through the exact products Z."""
@@ -101,6 +100,12 @@ class SignProblem(Problem):
         f = self.family
         return (f"{self.name}: linear model on +-1 inputs, p={self.p}, K={f.K} d={f.d:g}, teacher s*={f.s_star}, "
                 f"{f.noise} noise sigma={f.sigma:g}, squared loss B={self.loss.B:g}, n={self.n}, exact L (E1){pen}")
+
+
+def clipped_square_losses(step: float, Z: np.ndarray, y: np.ndarray, B: float) -> np.ndarray:
+    """min((d Z_i - y_i)^2, B) for the products Z (..., n) = X m of a training set with targets y (n,)."""
+    r = step * Z - y
+    return np.minimum(r * r, B)
 
 
 def is_sign_problem(problem: Problem) -> bool:
